@@ -1,0 +1,58 @@
+"""The root Typer app. Command modules are thin: parse, call a domain function, render.
+
+Only Typer is imported at start-up; SQLModel, rich tables, openpyxl, Textual and rapidfuzz are imported inside the
+commands that need them, so `crm --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crm_cli.commands import config as config_cmds
+from crm_cli.commands import contact, customer, follow, user
+from crm_cli.commands._common import STATE, CrmGroup
+from crm_cli.commands.demo import demo_cmd
+from crm_cli.commands.today import today_cmd
+
+app = typer.Typer(
+    cls=CrmGroup,
+    name="crm",
+    help="crm — a customer management system for the terminal.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from crm_cli import __version__
+
+        typer.echo(f"crm_cli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    db: Annotated[str | None, typer.Option("--db", help="Database file (default: $CRM_DB, config, user data dir)",
+                                           envvar=None)] = None,
+    as_user: Annotated[str | None, typer.Option("--as", help="Act as this user (default: $CRM_USER, config, login)")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version")] = False,
+) -> None:
+    """crm — customers, follow-ups and the public pool, from the terminal."""
+    STATE.db_path = db
+    STATE.username = as_user
+    STATE.config = None
+    STATE._db = None
+
+
+app.add_typer(customer.app, name="customer")
+app.add_typer(contact.app, name="contact")
+app.add_typer(follow.app, name="follow")
+app.command("today")(today_cmd)
+app.add_typer(user.app, name="user")
+app.add_typer(config_cmds.app, name="config")
+app.command("demo")(demo_cmd)

@@ -1,0 +1,133 @@
+"""Contacts: several per customer, one primary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from crm_cli import audit
+from crm_cli.access import can_edit
+from crm_cli.dates import Clock
+from crm_cli.db.models import Contact, Customer, User
+from crm_cli.errors import InvalidInput, NotFound, PermissionDenied
+
+CONTACT_FIELDS = ("name", "title", "department", "mobile", "phone", "email", "wechat", "birthday", "notes")
+
+
+def _validate(data: dict[str, Any]) -> dict[str, Any]:
+    from crm_cli.customers import clean_text, validate_email
+
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "is_primary":
+            out[key] = bool(value)
+        elif key not in CONTACT_FIELDS:
+            raise InvalidInput(f"unknown contact field {key!r}; fields: {', '.join(CONTACT_FIELDS)}")
+        elif key == "name":
+            name = clean_text(value)
+            if not name:
+                raise InvalidInput("contact name is empty")
+            out[key] = name
+        elif key == "email":
+            out[key] = validate_email(value)
+        elif key == "birthday":
+            out[key] = value
+        else:
+            out[key] = clean_text(value)
+    return out
+
+
+def _check_edit(user: User, customer: Customer) -> None:
+    if not can_edit(user, customer):
+        raise PermissionDenied(f"{customer.label} is not yours to change")
+
+
+def _touch_customer(session: Session, customer: Customer, user: User, clock: Clock) -> None:
+    from crm_cli.customers import refresh_search_text
+
+    session.flush()
+    refresh_search_text(session, customer)
+    customer.updated_at = clock.now
+    customer.updated_by = user.id
+    session.add(customer)
+
+
+def add_contact(
+    session: Session, *, user: User, clock: Clock, customer: Customer, data: dict[str, Any]
+) -> Contact:
+    _check_edit(user, customer)
+    if "name" not in data:
+        raise InvalidInput("contact name is empty")
+    values = _validate(data)
+    existing = session.exec(select(Contact).where(Contact.customer_id == customer.id)).all()
+    if not existing:
+        values["is_primary"] = True
+    elif values.get("is_primary"):
+        for other in existing:
+            other.is_primary = False
+            session.add(other)
+    contact = Contact(customer_id=customer.id, created_at=clock.now, updated_at=clock.now, **values)
+    session.add(contact)
+    session.flush()
+    assert contact.id is not None
+    audit.record(session, at=clock.now, user_id=user.id, entity="contact", entity_id=contact.id,
+                 customer_id=customer.id, action="create", changes=audit.diff({}, values))
+    _touch_customer(session, customer, user, clock)
+    return contact
+
+
+def get_contact(session: Session, contact_id: int) -> Contact:
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(f"no contact #{contact_id}: see `crm contact list CUSTOMER`")
+    return contact
+
+
+def edit_contact(
+    session: Session, *, user: User, clock: Clock, contact: Contact, changes: dict[str, Any]
+) -> dict[str, list[Any]]:
+    customer = session.get(Customer, contact.customer_id)
+    assert customer is not None
+    _check_edit(user, customer)
+    values = _validate(changes)
+    delta = audit.diff({k: getattr(contact, k) for k in values}, values)
+    if not delta:
+        return {}
+    if values.get("is_primary"):
+        for other in session.exec(select(Contact).where(Contact.customer_id == customer.id, Contact.id != contact.id)):
+            other.is_primary = False
+            session.add(other)
+    for key, value in values.items():
+        setattr(contact, key, value)
+    contact.updated_at = clock.now
+    session.add(contact)
+    assert contact.id is not None
+    audit.record(session, at=clock.now, user_id=user.id, entity="contact", entity_id=contact.id,
+                 customer_id=customer.id, action="update", changes=delta)
+    _touch_customer(session, customer, user, clock)
+    return delta
+
+
+def delete_contact(session: Session, *, user: User, clock: Clock, contact: Contact) -> None:
+    customer = session.get(Customer, contact.customer_id)
+    assert customer is not None
+    _check_edit(user, customer)
+    snapshot = {k: getattr(contact, k) for k in CONTACT_FIELDS}
+    was_primary = contact.is_primary
+    assert contact.id is not None
+    audit.record(session, at=clock.now, user_id=user.id, entity="contact", entity_id=contact.id,
+                 customer_id=customer.id, action="delete", changes=audit.diff(snapshot, {k: None for k in snapshot}))
+    session.delete(contact)
+    session.flush()
+    if was_primary:
+        nxt = session.exec(select(Contact).where(Contact.customer_id == customer.id).order_by(col(Contact.id))).first()
+        if nxt is not None:
+            nxt.is_primary = True
+            session.add(nxt)
+    _touch_customer(session, customer, user, clock)
+
+
+def list_contacts(session: Session, customer: Customer) -> list[Contact]:
+    stmt = select(Contact).where(Contact.customer_id == customer.id)
+    return list(session.exec(stmt.order_by(col(Contact.is_primary).desc(), col(Contact.id))))

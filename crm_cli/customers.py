@@ -1,0 +1,485 @@
+"""Customers: validation, add/edit/delete/restore, references, listing with filters, the duplicate gate.
+
+All rules live here; the CLI and the dashboard call these functions with a session, the acting user and a clock.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, col, select
+
+from crm_cli import audit
+from crm_cli.access import can_edit, can_see, visible_clause
+from crm_cli.dates import Clock
+from crm_cli.db.models import Contact, Customer, User
+from crm_cli.db.search import build_search_text, search_clause
+from crm_cli.errors import Conflict, DuplicateRefused, InvalidInput, NotFound, PermissionDenied
+from crm_cli.vocab import parse_level
+
+EDITABLE_FIELDS = (
+    "code", "name", "level", "stars", "source", "region", "industry", "is_target", "credit_code",
+    "phone", "email", "website", "address", "notes",
+)  # fmt: skip
+TEXT_FIELDS = ("code", "source", "region", "industry", "phone", "email", "website", "address", "notes")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def clean_text(value: Any) -> str | None:
+    """Trim (full-width spaces too) and NFKC-normalise; empty becomes None."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    return text or None
+
+
+def validate_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """Check and normalise customer fields. Unknown keys and bad values raise InvalidInput naming the field."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "custom":
+            if value is not None and not isinstance(value, dict):
+                raise InvalidInput("custom fields must be a mapping of name → value")
+            out[key] = value
+            continue
+        if key not in EDITABLE_FIELDS:
+            raise InvalidInput(f"unknown customer field {key!r}; fields: {', '.join(EDITABLE_FIELDS)}")
+        if key == "name":
+            name = clean_text(value)
+            if not name:
+                raise InvalidInput("customer name is empty: give the company or person name")
+            out[key] = name
+        elif key == "level":
+            out[key] = parse_level(str(value)).value
+        elif key == "stars":
+            out[key] = _stars(value)
+        elif key == "is_target":
+            out[key] = bool(value)
+        elif key == "credit_code":
+            out[key] = validate_credit_code(value)
+        elif key == "email":
+            out[key] = validate_email(value)
+        else:
+            out[key] = clean_text(value)
+    return out
+
+
+def _stars(value: Any) -> int:
+    try:
+        stars = int(str(value).strip())
+    except ValueError as exc:
+        raise InvalidInput(f"stars must be a whole number from 0 to 5, not {value!r}") from exc
+    if not 0 <= stars <= 5:
+        raise InvalidInput(f"stars must be from 0 to 5, not {stars}")
+    return stars
+
+
+def validate_email(value: Any) -> str | None:
+    text = clean_text(value)
+    if text is None:
+        return None
+    if not _EMAIL.match(text):
+        raise InvalidInput(f"invalid e-mail {text!r}: expected name@example.com")
+    return text
+
+
+def validate_credit_code(value: Any) -> str | None:
+    """统一社会信用代码: 18 characters with a check character (GB 32100-2015), checked by python-stdnum."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    from stdnum.cn import uscc
+    from stdnum.exceptions import ValidationError
+
+    try:
+        return str(uscc.validate(text))
+    except ValidationError as exc:
+        raise InvalidInput(
+            f"invalid credit code {text!r} (统一社会信用代码): {exc.message}; check the 18 characters"
+        ) from exc
+
+
+# ----------------------------------------------------------------------------------------------- keys and search
+
+
+def compute_keys(values: dict[str, Any]) -> dict[str, str | None]:
+    """Normalised keys stored in indexed columns so that the duplicate check looks them up instead of computing."""
+    name = clean_text(values.get("name"))
+    phone_digits = re.sub(r"\D", "", values.get("phone") or "")
+    if phone_digits.startswith("86") and len(phone_digits) == 13:
+        phone_digits = phone_digits[2:]
+    email = clean_text(values.get("email"))
+    credit = clean_text(values.get("credit_code"))
+    return {
+        "name_key": re.sub(r"[\W_]+", "", name.lower()) if name else None,
+        "phone_key": phone_digits or None,
+        "email_key": email.lower() if email else None,
+        "credit_key": credit.upper() if credit else None,
+    }
+
+
+def refresh_search_text(session: Session, customer: Customer) -> None:
+    contacts = session.exec(select(Contact).where(Contact.customer_id == customer.id)).all() if customer.id else []
+    parts: list[str | None] = [customer.name, customer.code, customer.phone, customer.email]
+    for c in contacts:
+        parts.extend([c.name, c.mobile, c.phone, c.email, c.wechat])
+    customer.search_text = build_search_text(*parts)
+
+
+# ------------------------------------------------------------------------------------------------- duplicates
+
+
+@dataclass
+class DuplicateMatch:
+    customer: Customer
+    score: int
+    reasons: list[str] = field(default_factory=list)
+
+
+def find_duplicates(
+    session: Session, values: dict[str, Any], *, exclude_id: int | None = None, limit: int = 10
+) -> list[DuplicateMatch]:
+    """Existing customers that look like ``values`` (a dict of customer fields): the one function the add/edit
+    commands, the importer and the dashboard all use."""
+    keys = compute_keys(values)
+    reasons_by_id: dict[int, list[str]] = {}
+    found: dict[int, Customer] = {}
+    checks = [
+        ("credit_key", "same credit code"), ("phone_key", "same phone"), ("email_key", "same e-mail"),
+        ("name_key", "same name after normalising"),
+    ]  # fmt: skip
+    for column, reason in checks:
+        key = keys.get(column)
+        if not key:
+            continue
+        stmt = select(Customer).where(getattr(Customer, column) == key, col(Customer.deleted_at).is_(None))
+        if exclude_id is not None:
+            stmt = stmt.where(Customer.id != exclude_id)
+        for customer in session.exec(stmt.limit(limit)):
+            assert customer.id is not None
+            found[customer.id] = customer
+            reasons_by_id.setdefault(customer.id, []).append(reason)
+    matches = [DuplicateMatch(found[i], 100, reasons) for i, reasons in reasons_by_id.items()]
+    matches.sort(key=lambda m: (-len(m.reasons), m.customer.id or 0))
+    return matches[:limit]
+
+
+def _refuse_duplicates(matches: list[DuplicateMatch], name: str) -> None:
+    details = [f"#{m.customer.id} {m.customer.name}: {', '.join(m.reasons)}" for m in matches]
+    raise DuplicateRefused(
+        f"{name!r} looks like {len(matches)} existing customer(s); use --force to add it anyway",
+        matches=matches, details=details,
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------- add / edit
+
+
+def _check_code_free(session: Session, code: str | None, exclude_id: int | None = None) -> None:
+    if not code:
+        return
+    stmt = select(Customer).where(Customer.code == code)
+    other = session.exec(stmt).first()
+    if other is not None and other.id != exclude_id:
+        raise Conflict(f"code {code!r} already belongs to customer #{other.id} {other.name}")
+
+
+def add_customer(
+    session: Session,
+    *,
+    user: User,
+    clock: Clock,
+    data: dict[str, Any],
+    owner: User | None | str = "me",
+    force: bool = False,
+) -> Customer:
+    """Create a customer. ``owner``: "me" (default), a User, or None for the public pool."""
+    if "name" not in data:
+        raise InvalidInput("customer name is empty: give the company or person name")
+    values = validate_fields(data)
+    _check_code_free(session, values.get("code"))
+    if not force:
+        matches = find_duplicates(session, values)
+        if matches:
+            _refuse_duplicates(matches, values["name"])
+    owner_user = user if owner == "me" else owner
+    assert owner_user is None or isinstance(owner_user, User)
+    customer = Customer(**values)
+    customer.owner_id = owner_user.id if owner_user else None
+    customer.owned_since = clock.now if owner_user else None
+    customer.created_at = customer.updated_at = clock.now
+    customer.created_by = customer.updated_by = user.id
+    for key, value in compute_keys(values).items():
+        setattr(customer, key, value)
+    refresh_search_text(session, customer)
+    session.add(customer)
+    session.flush()
+    assert customer.id is not None
+    audit.record(
+        session, at=clock.now, user_id=user.id, entity="customer", entity_id=customer.id,
+        customer_id=customer.id, action="create",
+        changes=audit.diff({}, {**values, "owner_id": customer.owner_id}),
+    )  # fmt: skip
+    return customer
+
+
+def edit_customer(
+    session: Session,
+    *,
+    user: User,
+    clock: Clock,
+    customer: Customer,
+    changes: dict[str, Any],
+    force: bool = False,
+) -> dict[str, list[Any]]:
+    """Apply ``changes`` (only the given fields). Returns {field: [old, new]}; empty when nothing changed."""
+    if not can_edit(user, customer):
+        raise PermissionDenied(f"{customer.label} is not yours to edit" + (
+            "; claim it from the pool first" if customer.owner_id is None else ""))
+    if customer.deleted_at is not None:
+        raise Conflict(f"{customer.label} is deleted; restore it first with `crm customer restore {customer.id}`")
+    custom = changes.pop("custom", None)
+    values = validate_fields(changes)
+    if custom:
+        merged = dict(customer.custom or {})
+        for k, v in custom.items():
+            if v is None or v == "":
+                merged.pop(k, None)
+            else:
+                merged[k] = v
+        values["custom"] = merged or None
+    old = {k: getattr(customer, k) for k in values}
+    delta = audit.diff(old, values)
+    if not delta:
+        return {}
+    if "code" in delta:
+        _check_code_free(session, values.get("code"), customer.id)
+    identity = {"name", "phone", "email", "credit_code"} & delta.keys()
+    if identity and not force:
+        merged_values = {k: getattr(customer, k) for k in ("name", "phone", "email", "credit_code")} | values
+        matches = find_duplicates(session, merged_values, exclude_id=customer.id)
+        if matches:
+            _refuse_duplicates(matches, merged_values["name"])
+    for key, value in values.items():
+        setattr(customer, key, value)
+    for key, value in compute_keys({k: getattr(customer, k) for k in ("name", "phone", "email", "credit_code")}).items():
+        setattr(customer, key, value)
+    customer.updated_at = clock.now
+    customer.updated_by = user.id
+    refresh_search_text(session, customer)
+    session.add(customer)
+    assert customer.id is not None
+    audit.record(
+        session, at=clock.now, user_id=user.id, entity="customer", entity_id=customer.id,
+        customer_id=customer.id, action="update", changes=delta,
+    )  # fmt: skip
+    session.flush()
+    return delta
+
+
+def delete_customer(session: Session, *, user: User, clock: Clock, customer: Customer, reason: str | None = None) -> None:
+    """Soft delete: the customer disappears from lists but keeps its history and can be restored."""
+    if not can_edit(user, customer):
+        raise PermissionDenied(f"{customer.label} is not yours to delete")
+    if customer.deleted_at is not None:
+        raise Conflict(f"{customer.label} is already deleted")
+    customer.deleted_at = clock.now
+    customer.updated_at = clock.now
+    customer.updated_by = user.id
+    session.add(customer)
+    assert customer.id is not None
+    audit.record(session, at=clock.now, user_id=user.id, entity="customer", entity_id=customer.id,
+                 customer_id=customer.id, action="delete", note=reason)
+    session.flush()
+
+
+def restore_customer(session: Session, *, user: User, clock: Clock, customer: Customer) -> None:
+    if customer.deleted_at is None:
+        raise Conflict(f"{customer.label} is not deleted")
+    if not can_edit(user, customer):
+        raise PermissionDenied(f"{customer.label} is not yours to restore")
+    customer.deleted_at = None
+    customer.updated_at = clock.now
+    customer.updated_by = user.id
+    session.add(customer)
+    assert customer.id is not None
+    audit.record(session, at=clock.now, user_id=user.id, entity="customer", entity_id=customer.id,
+                 customer_id=customer.id, action="restore")
+    session.flush()
+
+
+# ------------------------------------------------------------------------------------------------ references
+
+
+def resolve_customer(session: Session, ref: str | int, *, user: User, include_deleted: bool = False) -> Customer:
+    """A customer by numeric id, code, or name (exact, else a unique partial match)."""
+    text = str(ref).strip()
+    if not text:
+        raise InvalidInput("empty customer reference: give an id, code or name")
+    live = [] if include_deleted else [col(Customer.deleted_at).is_(None)]
+    vis = visible_clause(user)
+    customer: Customer | None = None
+    if text.lstrip("#").isdigit():
+        customer = session.get(Customer, int(text.lstrip("#")))
+        if customer is not None and ((customer.deleted_at is not None and not include_deleted)
+                                     or not can_see(user, customer)):
+            customer = None
+        if customer is None and text.startswith("#"):
+            raise NotFound(f"no customer #{text.lstrip('#')}")
+    if customer is None:
+        customer = session.exec(select(Customer).where(Customer.code == text, vis, *live)).first()
+    if customer is None:
+        name = clean_text(text) or text
+        exact = session.exec(select(Customer).where(Customer.name == name, vis, *live).limit(11)).all()
+        if len(exact) == 1:
+            customer = exact[0]
+        elif len(exact) > 1:
+            _ambiguous(text, exact)
+        else:
+            escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            partial = session.exec(
+                select(Customer)
+                .where(col(Customer.name).like(f"%{escaped}%", escape="\\"), vis, *live)
+                .order_by(Customer.id)
+                .limit(11)
+            ).all()
+            if len(partial) == 1:
+                customer = partial[0]
+            elif len(partial) > 1:
+                _ambiguous(text, partial)
+    if customer is None:
+        raise NotFound(f"no customer matches {text!r}: try `crm customer list --search {text}`")
+    return customer
+
+
+def _ambiguous(ref: str, candidates: list[Customer]) -> None:
+    shown = [f"#{c.id} {c.name}" + (f" [{c.code}]" if c.code else "") for c in candidates[:10]]
+    more = " (and more)" if len(candidates) > 10 else ""
+    raise InvalidInput(f"{ref!r} matches several customers{more}; use the id or code", details=shown)
+
+
+# ---------------------------------------------------------------------------------------------------- listing
+
+SORTS = {
+    "name": (Customer.name,), "-name": (col(Customer.name).desc(),),
+    "id": (Customer.id,), "-id": (col(Customer.id).desc(),),
+    "created": (Customer.created_at,), "-created": (col(Customer.created_at).desc(),),
+    "updated": (col(Customer.updated_at).desc(),),
+    "next": (col(Customer.next_followup_on).is_(None), Customer.next_followup_on),
+    "last": (col(Customer.last_followup_at).is_(None), Customer.last_followup_at),
+    "-last": (col(Customer.last_followup_at).desc(),),
+    "stars": (col(Customer.stars).desc(), Customer.id),
+    "level": (Customer.level, Customer.id),
+}  # fmt: skip
+DUE_CHOICES = ("today", "overdue", "week")
+
+
+@dataclass
+class CustomerQuery:
+    level: list[str] = field(default_factory=list)
+    min_stars: int | None = None
+    owner: str | None = None  # "me", "pool", "all"/None, or a username
+    source: str | None = None
+    region: str | None = None
+    industry: str | None = None
+    due: str | None = None  # today | overdue | week
+    idle_days: int | None = None
+    search: str | None = None
+    is_target: bool | None = None
+    deleted: bool = False
+    sort: str = "id"
+    limit: int | None = 50
+    offset: int = 0
+
+
+def query_conditions(session: Session, query: CustomerQuery, *, user: User, clock: Clock) -> list[Any]:
+    conds: list[Any] = [visible_clause(user)]
+    conds.append(col(Customer.deleted_at).is_not(None) if query.deleted else col(Customer.deleted_at).is_(None))
+    if query.level:
+        conds.append(col(Customer.level).in_([parse_level(v).value for v in query.level]))
+    if query.min_stars is not None:
+        conds.append(Customer.stars >= _stars(query.min_stars))
+    owner = (query.owner or "all").strip()
+    if owner == "me":
+        conds.append(Customer.owner_id == user.id)
+    elif owner in ("pool", "公海"):
+        conds.append(col(Customer.owner_id).is_(None))
+    elif owner != "all":
+        from crm_cli.users import get_user
+
+        conds.append(Customer.owner_id == get_user(session, owner).id)
+    for name in ("source", "region", "industry"):
+        value = getattr(query, name)
+        if value:
+            conds.append(getattr(Customer, name) == clean_text(value))
+    if query.is_target is not None:
+        conds.append(Customer.is_target == query.is_target)
+    today = clock.today
+    if query.due:
+        if query.due == "today":
+            conds.append(Customer.next_followup_on == today)
+        elif query.due == "overdue":
+            conds.append(col(Customer.next_followup_on) < today)
+        elif query.due == "week":
+            conds.append(col(Customer.next_followup_on) <= today + timedelta(days=7))
+        else:
+            raise InvalidInput(f"unknown due filter {query.due!r}: use today, overdue or week")
+    if query.idle_days is not None:
+        if query.idle_days < 0:
+            raise InvalidInput("--idle-days must be 0 or more")
+        cutoff = clock.day_start(today - timedelta(days=query.idle_days))
+        conds.append(or_(col(Customer.last_followup_at).is_(None), col(Customer.last_followup_at) < cutoff))
+    if query.search:
+        conds.append(search_clause(query.search))
+    return conds
+
+
+def list_customers(session: Session, query: CustomerQuery, *, user: User, clock: Clock) -> list[Customer]:
+    if query.sort not in SORTS:
+        raise InvalidInput(f"unknown sort {query.sort!r}: use one of {', '.join(SORTS)}")
+    stmt = select(Customer).where(and_(*query_conditions(session, query, user=user, clock=clock)))
+    stmt = stmt.order_by(*SORTS[query.sort], Customer.id).offset(query.offset)
+    if query.limit is not None:
+        stmt = stmt.limit(query.limit)
+    return list(session.exec(stmt))
+
+
+def count_customers(session: Session, query: CustomerQuery, *, user: User, clock: Clock) -> int:
+    stmt = select(func.count()).select_from(Customer).where(and_(*query_conditions(session, query, user=user, clock=clock)))
+    return int(session.exec(stmt).one())
+
+
+def usernames(session: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {u.id: u.username for u in session.exec(select(User).where(col(User.id).in_(wanted)))}  # type: ignore[misc]
+
+
+def customer_dict(customer: Customer, owners: dict[int, str] | None = None) -> dict[str, Any]:
+    """A customer as plain data (for --json and exports)."""
+    data = customer.model_dump(exclude={"search_text", "name_key", "phone_key", "email_key", "credit_key"})
+    data["owner"] = (owners or {}).get(customer.owner_id) if customer.owner_id else None  # type: ignore[arg-type]
+    for key, value in list(data.items()):
+        if isinstance(value, date):
+            data[key] = value.isoformat()
+    return data
+
+
+def show_extras(session: Session, customer: Customer, *, user: User, clock: Clock) -> dict[str, Any]:
+    """Extra sections of `crm customer show` contributed by other capabilities (deals, contracts, balance).
+
+    Other modules append a provider ``(session, customer, user, clock) -> dict`` to ``SHOW_EXTRAS``.
+    """
+    out: dict[str, Any] = {}
+    for provider in SHOW_EXTRAS:
+        out.update(provider(session, customer, user, clock))
+    return out
+
+
+SHOW_EXTRAS: list[Any] = []

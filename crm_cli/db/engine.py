@@ -1,0 +1,202 @@
+"""Engine and session set-up, schema version checks and upgrades. The only module that knows SQLite details.
+
+- WAL journal, ``synchronous=NORMAL``, ``foreign_keys=ON`` and a busy timeout on every connection.
+- We issue BEGIN ourselves (pysqlite's own transaction handling is off): reads use a deferred BEGIN, writes
+  ``BEGIN IMMEDIATE`` so that a writer takes the write lock up front and waits politely for the busy timeout
+  instead of failing half way with "database is locked".
+- Opening a file checks its schema version with one cheap query; only an old file imports Alembic, after a
+  backup copy is written next to it. A file newer than this code is refused.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from crm_cli.errors import Busy, CrmError
+
+# The migration chain, oldest first. A test checks that it matches Alembic's scripts.
+REVISIONS: tuple[str, ...] = ("0001", "0002")
+HEAD = REVISIONS[-1]
+DEFAULT_BUSY_TIMEOUT = 10.0
+
+
+class SchemaTooNew(CrmError):
+    exit_code = 4
+
+
+def _is_busy(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "database is locked" in text or "database is busy" in text or "database table is locked" in text
+
+
+def make_engine(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engine:
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"timeout": busy_timeout, "check_same_thread": False},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, see _on_begin
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def _read_version(dbapi: sqlite3.Connection) -> tuple[str | None, bool]:
+    """(alembic version, whether the file has any table at all)."""
+    tables = {r[0] for r in dbapi.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "alembic_version" not in tables:
+        return None, bool(tables)
+    row = dbapi.execute("SELECT version_num FROM alembic_version").fetchone()
+    return (row[0] if row else None), True
+
+
+def backup_file(path: Path, dbapi: sqlite3.Connection, version: str) -> Path:
+    """Copy the database with SQLite's backup API to ``<name>.v<version>-<UTC timestamp>.bak``."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    target = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+    dest = sqlite3.connect(target)
+    try:
+        dbapi.backup(dest)
+    finally:
+        dest.close()
+    return target
+
+
+def run_migrations(conn: Any, target: str = HEAD) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, target)
+
+
+def ensure_schema(engine: Engine, path: Path) -> Path | None:
+    """Bring the file to HEAD. Returns the backup path when an existing file was upgraded."""
+    with engine.connect() as conn:
+        dbapi = conn.connection.driver_connection
+        assert dbapi is not None
+        version, has_tables = _read_version(dbapi)
+        if version == HEAD:
+            return None
+        if version is not None and version not in REVISIONS:
+            raise SchemaTooNew(
+                f"{path} has schema version {version}, newer than this crm_cli knows ({HEAD}): upgrade crm_cli"
+            )
+        if version is None and has_tables:
+            raise CrmError(f"{path} is an SQLite file but not a crm_cli database: choose another --db path")
+        # Batch migrations rebuild tables; with foreign keys on, that would cascade deletes into child rows.
+        # The pragma only takes effect outside a transaction, so it is set before BEGIN IMMEDIATE.
+        dbapi.execute("PRAGMA foreign_keys=OFF")
+        backup: Path | None = None
+        try:
+            with conn.execution_options(sqlite_begin="IMMEDIATE").begin():
+                version, _ = _read_version(dbapi)  # re-read under the write lock: another process may have won
+                if version == HEAD:
+                    return None
+                if version is not None:
+                    backup = backup_file(path, dbapi, version)
+                run_migrations(conn)
+                problems = dbapi.execute("PRAGMA foreign_key_check").fetchall()
+                if problems:
+                    raise CrmError(f"migration left {len(problems)} broken references (first: {problems[0]}); "
+                                   "nothing was changed")
+        except OperationalError as exc:
+            if _is_busy(exc):
+                raise Busy(f"{path} is busy (another crm process holds it); try again in a moment") from exc
+            raise
+        finally:
+            dbapi.execute("PRAGMA foreign_keys=ON")
+        return backup
+
+
+class Database:
+    """One SQLite file. ``read()`` and ``write()`` give short-lived sessions; never keep one open while waiting."""
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, create: bool = True):
+        self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self.create = create
+        self._engine: Engine | None = None
+        self.upgraded_from_backup: Path | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            if not self.path.exists():
+                if not self.create:
+                    raise CrmError(f"no database at {self.path}")
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            engine = make_engine(self.path, busy_timeout=self.busy_timeout)
+            try:
+                self.upgraded_from_backup = ensure_schema(engine, self.path)
+            except sqlite3.DatabaseError as exc:
+                raise Busy(f"{self.path} cannot be opened as a database: {exc}") from exc
+            except OperationalError as exc:
+                raise _translate(exc, self.path) from exc
+            self._engine = engine
+        return self._engine
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read transaction (deferred BEGIN): a consistent snapshot, rolled back at the end."""
+        with self._session("DEFERRED") as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction (BEGIN IMMEDIATE), committed when the block ends without an error."""
+        with self._session("IMMEDIATE") as session:
+            yield session
+            session.commit()
+
+    @contextmanager
+    def _session(self, mode: str) -> Iterator[Session]:
+        bind = self.engine.execution_options(sqlite_begin=mode)
+        session = Session(bind=bind, expire_on_commit=False, autoflush=True)
+        try:
+            yield session
+        except OperationalError as exc:
+            session.rollback()
+            raise _translate(exc, self.path) from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def _translate(exc: OperationalError, path: Path) -> Exception:
+    if _is_busy(exc):
+        return Busy(f"the database {path} is busy: another crm process kept it locked; try again in a moment")
+    text = str(exc.orig) if getattr(exc, "orig", None) else str(exc)
+    if "malformed" in text or "not a database" in text:
+        return Busy(f"the database {path} is damaged: {text}; restore a backup")
+    return exc

@@ -1,0 +1,94 @@
+"""Database settings (shared by everyone using the file), with types, defaults and descriptions.
+
+Other modules register their settings in ``SETTINGS``; ``crm config get|set`` lists and changes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from crm_cli.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    kind: type  # int, bool, str, or list (comma-separated on the command line)
+    default: Any
+    help: str
+    minimum: int | None = None
+
+
+SETTINGS: dict[str, SettingSpec] = {}
+
+
+def register(*specs: SettingSpec) -> None:
+    for spec in specs:
+        SETTINGS[spec.key] = spec
+
+
+register(
+    SettingSpec("today.idle_days", int, 30, "days without a follow-up before `crm today` lists a customer as idle", 1),
+    SettingSpec("company.currency", str, "CNY", "default currency code for money"),
+)
+
+
+def parse_value(key: str, text: str) -> Any:
+    spec = spec_for(key)
+    raw = text.strip()
+    if spec.kind is bool:
+        lowered = raw.lower()
+        if lowered in ("1", "true", "yes", "on", "是"):
+            return True
+        if lowered in ("0", "false", "no", "off", "否"):
+            return False
+        raise InvalidInput(f"{key} takes true or false, not {text!r}")
+    if spec.kind is int:
+        try:
+            value = int(raw)
+        except ValueError as exc:
+            raise InvalidInput(f"{key} takes a whole number, not {text!r}") from exc
+        if spec.minimum is not None and value < spec.minimum:
+            raise InvalidInput(f"{key} must be at least {spec.minimum}, not {value}")
+        return value
+    if spec.kind is list:
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw
+
+
+def spec_for(key: str) -> SettingSpec:
+    try:
+        return SETTINGS[key]
+    except KeyError:
+        known = ", ".join(sorted(SETTINGS))
+        raise InvalidInput(f"unknown setting {key!r}; known settings: {known}") from None
+
+
+def get_setting(session: Any, key: str) -> Any:
+    from crm_cli.db.models import Setting
+
+    spec = spec_for(key)
+    row = session.get(Setting, key)
+    return spec.default if row is None else row.value
+
+
+def set_setting(session: Any, key: str, value: Any) -> None:
+    from crm_cli.db.models import Setting
+
+    spec_for(key)
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+    session.flush()
+
+
+def all_settings(session: Any) -> dict[str, Any]:
+    from sqlmodel import select
+
+    from crm_cli.db.models import Setting
+
+    stored = {row.key: row.value for row in session.exec(select(Setting))}
+    return {key: stored.get(key, spec.default) for key, spec in sorted(SETTINGS.items())}
