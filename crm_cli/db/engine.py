@@ -71,15 +71,20 @@ def _read_version(dbapi: sqlite3.Connection) -> tuple[str | None, bool]:
     return (row[0] if row else None), True
 
 
-def backup_file(path: Path, dbapi: sqlite3.Connection, version: str) -> Path:
-    """Copy the database with SQLite's backup API to ``<name>.v<version>-<UTC timestamp>.bak``."""
+def backup_file(path: Path, version: str) -> Path:
+    """Copy the database with SQLite's backup API to ``<name>.v<version>-<UTC timestamp>.bak``.
+
+    Reads through its own connection: the caller holds the write lock (so the copy is the committed state that
+    the migration starts from), and WAL lets this reader in meanwhile."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     target = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+    source = sqlite3.connect(path)
     dest = sqlite3.connect(target)
     try:
-        dbapi.backup(dest)
+        source.backup(dest)
     finally:
         dest.close()
+        source.close()
     return target
 
 
@@ -117,7 +122,7 @@ def ensure_schema(engine: Engine, path: Path) -> Path | None:
                 if version == HEAD:
                     return None
                 if version is not None:
-                    backup = backup_file(path, dbapi, version)
+                    backup = backup_file(path, version)
                 run_migrations(conn)
                 problems = dbapi.execute("PRAGMA foreign_key_check").fetchall()
                 if problems:

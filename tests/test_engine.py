@@ -1,0 +1,133 @@
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from crm_cli.db.engine import HEAD, REVISIONS, Database, SchemaTooNew, run_migrations
+from crm_cli.errors import Busy
+
+
+def test_a_new_file_is_created_at_the_head_schema_in_wal_mode(db_path: Path) -> None:
+    Database(db_path).engine
+    con = sqlite3.connect(db_path)
+    assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == HEAD
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_connections_enforce_foreign_keys(db: Database) -> None:
+    from sqlalchemy import text
+
+    with db.read() as session:
+        assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_revision_chain_matches_the_alembic_scripts() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    import crm_cli.db.engine as engine
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(engine.__file__).parent / "migrations"))
+    script = ScriptDirectory.from_config(cfg)
+    chain = [rev.revision for rev in reversed(list(script.walk_revisions()))]
+    assert tuple(chain) == REVISIONS
+
+
+def test_a_file_newer_than_the_code_is_refused(db_path: Path) -> None:
+    Database(db_path).engine
+    con = sqlite3.connect(db_path)
+    con.execute("UPDATE alembic_version SET version_num = '9999'")
+    con.commit()
+    con.close()
+    with pytest.raises(SchemaTooNew):
+        Database(db_path).engine
+
+
+def _populate_first_schema(path: Path) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        run_migrations(conn, target=REVISIONS[0])
+    engine.dispose()
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA foreign_keys=ON")
+    con.execute("INSERT INTO users (id, username, display_name, role, active) VALUES (1, 'boss', 'Boss', 'admin', 1)")
+    for i in range(1, 51):
+        con.execute(
+            "INSERT INTO customers (id, name, level, stars, is_target, owner_id, search_text) "
+            "VALUES (?, ?, 'intent', 3, 0, 1, ?)", (i, f"明达电子{i}号", f"明达电子{i}号"),
+        )
+        con.execute("INSERT INTO contacts (customer_id, name, is_primary) VALUES (?, '王强', 1)", (i,))
+        con.execute(
+            "INSERT INTO followups (customer_id, user_id, at, method, content) "
+            "VALUES (?, 1, '2026-11-01 08:00:00.000000', 'phone', 'called')", (i,),
+        )
+    con.commit()
+    con.close()
+
+
+def test_upgrading_a_populated_first_schema_file_keeps_every_row_and_makes_a_backup(db_path: Path) -> None:
+    _populate_first_schema(db_path)
+    db = Database(db_path)
+    db.engine
+    assert db.upgraded_from_backup is not None and db.upgraded_from_backup.exists()
+    con = sqlite3.connect(db_path)
+    counts = [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("customers", "contacts", "followups")]
+    assert counts == [50, 50, 50]
+    assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == HEAD
+    backup = sqlite3.connect(db.upgraded_from_backup)
+    assert backup.execute("SELECT version_num FROM alembic_version").fetchone()[0] == REVISIONS[0]
+    assert backup.execute("SELECT count(*) FROM followups").fetchone()[0] == 50
+
+
+def test_upgraded_file_finds_old_rows_through_the_new_search_index(db_path: Path) -> None:
+    _populate_first_schema(db_path)
+    db = Database(db_path)
+    from sqlalchemy import text
+
+    with db.read() as session:
+        hits = session.execute(text("SELECT count(*) FROM customers_fts WHERE customers_fts MATCH '\"明达电子\"'")).scalar()
+    assert hits == 50
+
+
+def test_a_writer_waits_for_the_lock_instead_of_failing(db_path: Path) -> None:
+    db = Database(db_path, busy_timeout=5)
+    db.engine
+    holder = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.5, lambda: holder.execute("COMMIT")).start()
+    from crm_cli.settings import set_setting
+
+    start = time.monotonic()
+    with db.write() as session:
+        set_setting(session, "today.idle_days", 10)
+    assert time.monotonic() - start >= 0.4
+
+
+def test_a_writer_that_cannot_get_the_lock_raises_busy(db_path: Path) -> None:
+    Database(db_path).engine
+    db = Database(db_path, busy_timeout=0.2)
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    from crm_cli.settings import set_setting
+
+    try:
+        with pytest.raises(Busy):
+            with db.write() as session:
+                set_setting(session, "today.idle_days", 10)
+    finally:
+        holder.execute("ROLLBACK")
+
+
+def test_instants_come_back_as_aware_utc(db: Database, make_customer, clock) -> None:
+    customer = make_customer()
+    from crm_cli.db.models import Customer
+
+    with db.read() as session:
+        stored = session.get(Customer, customer.id)
+        assert stored.created_at == clock.now
+        assert stored.created_at.tzinfo is not None
