@@ -1,0 +1,43 @@
+"""Layering and start-up rules, checked in fresh interpreters."""
+
+import pkgutil
+import subprocess
+import sys
+
+import crm_cli
+
+UI_MODULES = ("typer", "textual", "rich")
+HEAVY = ("sqlmodel", "sqlalchemy", "textual", "openpyxl", "rapidfuzz", "rich", "python_calamine", "xlsxwriter")
+
+
+def _domain_modules() -> list[str]:
+    names = []
+    for info in pkgutil.walk_packages(crm_cli.__path__, "crm_cli."):
+        if info.name.startswith(("crm_cli.commands", "crm_cli.tui")) or info.name in ("crm_cli.__main__",):
+            continue
+        if ".migrations" in info.name:
+            continue
+        names.append(info.name)
+    return names
+
+
+def _loaded_after(code: str) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys; print(' '.join(sys.modules))"],
+                         capture_output=True, text=True, check=True)
+    return {name.split(".")[0] for name in out.stdout.split()}
+
+
+def test_domain_modules_do_not_import_ui_libraries() -> None:
+    modules = _domain_modules()
+    assert "crm_cli.customers" in modules
+    loaded = _loaded_after("\n".join(f"import {m}" for m in modules))
+    assert not loaded & set(UI_MODULES)
+
+
+def test_help_imports_no_heavy_library() -> None:
+    code = (
+        "import sys\nsys.argv = ['crm', '--help']\nfrom crm_cli.commands import app\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass"
+    )
+    loaded = _loaded_after(code)
+    assert not loaded & set(HEAVY)
