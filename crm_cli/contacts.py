@@ -117,7 +117,7 @@ def delete_contact(session: Session, *, user: User, clock: Clock, contact: Conta
     was_primary = contact.is_primary
     assert contact.id is not None
     audit.record(session, at=clock.now, user_id=user.id, entity="contact", entity_id=contact.id,
-                 customer_id=customer.id, action="delete", changes=audit.diff(snapshot, {k: None for k in snapshot}))
+                 customer_id=customer.id, action="delete", changes=audit.diff(snapshot, dict.fromkeys(snapshot)))
     session.delete(contact)
     session.flush()
     if was_primary:

@@ -10,7 +10,7 @@ from crm_cli.errors import Busy
 
 
 def test_a_new_file_is_created_at_the_head_schema_in_wal_mode(db_path: Path) -> None:
-    Database(db_path).engine
+    Database(db_path).open()
     con = sqlite3.connect(db_path)
     assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == HEAD
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -37,13 +37,13 @@ def test_revision_chain_matches_the_alembic_scripts() -> None:
 
 
 def test_a_file_newer_than_the_code_is_refused(db_path: Path) -> None:
-    Database(db_path).engine
+    Database(db_path).open()
     con = sqlite3.connect(db_path)
     con.execute("UPDATE alembic_version SET version_num = '9999'")
     con.commit()
     con.close()
     with pytest.raises(SchemaTooNew):
-        Database(db_path).engine
+        Database(db_path).open()
 
 
 def _populate_first_schema(path: Path) -> None:
@@ -73,7 +73,7 @@ def _populate_first_schema(path: Path) -> None:
 def test_upgrading_a_populated_first_schema_file_keeps_every_row_and_makes_a_backup(db_path: Path) -> None:
     _populate_first_schema(db_path)
     db = Database(db_path)
-    db.engine
+    db.open()
     assert db.upgraded_from_backup is not None and db.upgraded_from_backup.exists()
     con = sqlite3.connect(db_path)
     counts = [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("customers", "contacts", "followups")]
@@ -96,7 +96,7 @@ def test_upgraded_file_finds_old_rows_through_the_new_search_index(db_path: Path
 
 def test_a_writer_waits_for_the_lock_instead_of_failing(db_path: Path) -> None:
     db = Database(db_path, busy_timeout=5)
-    db.engine
+    db.open()
     holder = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")
     threading.Timer(0.5, lambda: holder.execute("COMMIT")).start()
@@ -109,7 +109,7 @@ def test_a_writer_waits_for_the_lock_instead_of_failing(db_path: Path) -> None:
 
 
 def test_a_writer_that_cannot_get_the_lock_raises_busy(db_path: Path) -> None:
-    Database(db_path).engine
+    Database(db_path).open()
     db = Database(db_path, busy_timeout=0.2)
     holder = sqlite3.connect(db_path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")

@@ -164,6 +164,11 @@ class Database:
             self._engine = engine
         return self._engine
 
+    def open(self) -> Database:
+        """Create or upgrade the file now (otherwise it happens on first use)."""
+        _ = self.engine
+        return self
+
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read transaction (deferred BEGIN): a consistent snapshot, rolled back at the end."""
