@@ -103,3 +103,14 @@ register(
     SettingSpec("pool.cooldown_days", int, 7, "days before a user who released or lost a customer may claim it back", 0),
     SettingSpec("pool.warn_days", int, 3, "days before a sweep that `crm remind` warns the owner", 0),
 )
+
+
+# --- mail (crm_cli.mailer, used by `crm remind --mail`) ---
+register(
+    SettingSpec("mail.host", str, "localhost", "SMTP server for `crm remind --mail`"),
+    SettingSpec("mail.port", int, 25, "SMTP port (587 with STARTTLS, 25 plain)", 1),
+    SettingSpec("mail.starttls", bool, False, "upgrade the SMTP connection with STARTTLS"),
+    SettingSpec("mail.user", str, "", "SMTP login name (empty: no login)"),
+    SettingSpec("mail.password_env", str, "CRM_SMTP_PASSWORD", "environment variable that holds the SMTP password"),
+    SettingSpec("mail.from", str, "crm@localhost", "From: address of reminder mails"),
+)

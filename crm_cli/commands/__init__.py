@@ -59,3 +59,4 @@ app.command("demo")(demo_cmd)
 from crm_cli.commands import pool as pool_cmds  # noqa: E402
 
 app.add_typer(pool_cmds.app, name="pool")
+app.command("remind")(__import__("crm_cli.commands.remind", fromlist=["remind_cmd"]).remind_cmd)
