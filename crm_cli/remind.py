@@ -51,6 +51,8 @@ class Alert:
 
 AlertProvider = Callable[[Session, Clock, int, "set[int] | None"], list[Alert]]
 ALERT_PROVIDERS: list[AlertProvider] = []
+# Providers that also accept ``fresh_only=True`` and then leave out already delivered alerts themselves (in SQL).
+FRESH_AWARE: set[Any] = set()
 # Display order of kinds; unknown (plugged-in) kinds come after these, alphabetically.
 KIND_ORDER = ["followup", "pool_warning", "birthday"]
 KIND_LABELS = {"followup": "follow-up", "pool_warning": "pool soon", "birthday": "birthday"}
@@ -168,14 +170,23 @@ def _owned(c: Any, user_ids: set[int] | None) -> list[Any]:
     return conds
 
 
-def followup_alerts(session: Session, clock: Clock, days: int, user_ids: set[int] | None) -> list[Alert]:
+def followup_alerts(
+    session: Session, clock: Clock, days: int, user_ids: set[int] | None, *, fresh_only: bool = False
+) -> list[Alert]:
     """Follow-ups due today and overdue (the customer's next follow-up date), for the customer's owner. One kind
-    for both, so that an alert delivered on the due day is not repeated when it becomes overdue."""
+    for both, so that an alert delivered on the due day is not repeated when it becomes overdue.
+    ``fresh_only`` leaves out delivered ones in SQL (the steady-state cron run then reads no rows at all)."""
+    from sqlalchemy import String, cast
+
     c = Customer.__table__.c  # type: ignore[attr-defined]
     today = clock.today
-    rows = session.execute(
-        select(c.id, c.name, c.owner_id, c.next_followup_on).where(*_owned(c, user_ids), c.next_followup_on <= today)
-    ).all()
+    conds = [*_owned(c, user_ids), c.next_followup_on <= today]
+    if fresh_only:
+        from crm_cli.db.bulk import not_delivered
+
+        conds.append(not_delivered(c.owner_id, "followup", literal("customer:") + cast(c.id, String),
+                                   c.next_followup_on))
+    rows = session.execute(select(c.id, c.name, c.owner_id, c.next_followup_on).where(*conds)).all()
     out = []
     for cid, name, owner_id, due in rows:
         if due == today:
@@ -256,6 +267,7 @@ def birthday_alerts(session: Session, clock: Clock, days: int, user_ids: set[int
 
 
 register_alert_provider(followup_alerts)
+FRESH_AWARE.add(followup_alerts)
 register_alert_provider(pool_warning_alerts)
 register_alert_provider(birthday_alerts)
 
@@ -284,10 +296,15 @@ def _kind_rank(kind: str) -> tuple[int, str]:
     return (KIND_ORDER.index(kind), "") if kind in KIND_ORDER else (len(KIND_ORDER), kind)
 
 
-def collect_alerts(session: Session, clock: Clock, days: int, user_ids: set[int] | None) -> list[Alert]:
+def collect_alerts(
+    session: Session, clock: Clock, days: int, user_ids: set[int] | None, *, fresh_only: bool = False
+) -> list[Alert]:
     alerts: list[Alert] = []
     for provider in ALERT_PROVIDERS:
-        found = provider(session, clock, days, user_ids)
+        if fresh_only and provider in FRESH_AWARE:
+            found = provider(session, clock, days, user_ids, fresh_only=True)  # type: ignore[call-arg]
+        else:
+            found = provider(session, clock, days, user_ids)
         alerts.extend(a for a in found if user_ids is None or a.user_id in user_ids)
     alerts.sort(key=lambda a: (a.user_id, _kind_rank(a.kind), a.due, a.customer_id or 0, a.item_key))
     return alerts
@@ -312,7 +329,7 @@ def run(
     swept = sweep(session, clock=clock, dry_run=dry_run) if do_sweep else []
     if scope is not None:
         swept = [s for s in swept if s.from_user_id in scope]
-    alerts = collect_alerts(session, clock, days, scope)
+    alerts = collect_alerts(session, clock, days, scope, fresh_only=not show_all)
     if dry_run and swept:  # a real sweep leaves these customers without an owner, hence without alerts
         gone = {s.customer_id for s in swept}
         alerts = [a for a in alerts if a.customer_id not in gone]
