@@ -56,3 +56,9 @@ app.command("today")(today_cmd)
 app.add_typer(user.app, name="user")
 app.add_typer(config_cmds.app, name="config")
 app.command("demo")(demo_cmd)
+from crm_cli.commands import product as product_cmds  # noqa: E402
+
+app.add_typer(product_cmds.app, name="product")
+from crm_cli.commands import deal as deal_cmds  # noqa: E402
+
+app.add_typer(deal_cmds.app, name="deal")
