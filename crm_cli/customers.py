@@ -487,3 +487,7 @@ def show_extras(session: Session, customer: Customer, *, user: User, clock: Cloc
 
 
 SHOW_EXTRAS: list[Any] = []
+
+from crm_cli.sales_views import customer_sales as _customer_sales  # noqa: E402  (sales: deals, contracts, balance)
+
+SHOW_EXTRAS.append(_customer_sales)

@@ -221,3 +221,23 @@ def test_plan_and_payment_errors_exit_with_the_right_code(cli) -> None:
     assert cli("contract", "add", "HT-1", "--customer", "明达", "--amount", "1").exit_code == 4
     assert cli("payment", "add", "HT-1", "12.345").exit_code == 1
     assert json.loads(cli("contract", "show", "HT-1", "--json").stdout)["received"] == "0.00"
+
+
+def test_reminders_alert_due_and_overdue_installments_and_ending_contracts(db, clock, customer) -> None:
+    from crm_cli.dates import Clock
+    from crm_cli.sales_alerts import contract_alerts, payment_alerts
+
+    contract = _planned(db, clock, customer)
+    with db.write() as session:
+        contracts.edit_contract(session, user=_boss(session), clock=clock, contract=contract,
+                                changes={"end_on": clock.today + timedelta(days=45)})
+    with db.read() as session:
+        now = payment_alerts(session, clock, 7, None)
+        assert [(a.kind, a.due) for a in now] == [("payment_overdue", clock.today - timedelta(days=30)),
+                                                  ("payment_due", clock.today + timedelta(days=5))]
+        assert "3,000.00 CNY overdue" in now[0].text and now[0].user_id == customer.owner_id
+        assert payment_alerts(session, clock, 7, {999}) == []
+        assert contract_alerts(session, clock, 30, None) == []
+        later = Clock(clock.now + timedelta(days=20), clock.tz)
+        ending = contract_alerts(session, later, 30, None)
+        assert [a.item_key for a in ending] == [f"contract:{contract.id}"] and "in 25 days" in ending[0].text
