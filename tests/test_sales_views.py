@@ -60,3 +60,28 @@ def test_payment_list_evaluates_at_now(cli) -> None:
     later = json.loads(cli("payment", "list", "--overdue", "--now", "2026-12-20", "--json").stdout)
     assert [(r["seq"], r["open"], r["overdue_days"]) for r in later] == [(1, "500.00", 40), (2, "2000.00", 10)]
     assert json.loads(cli("payment", "list", "--overdue", "--json").stdout)[0]["seq"] == 1
+
+
+def test_demo_database_has_money_that_adds_up(tmp_path, clock) -> None:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from crm_cli import payments
+    from crm_cli.db.engine import Database
+    from crm_cli.db.models import Contract, ContractLine, Customer, Deal, Installment, Payment
+    from crm_cli.demo import build_demo
+
+    path = build_demo(tmp_path / "demo.db", customers=200, now=clock.now)
+    db = Database(path)
+    with db.read() as session:
+        contracts = session.exec(select(Contract)).all()
+        assert contracts and session.exec(select(func.count()).select_from(Deal)).one() > len(contracts)
+        assert session.exec(select(func.count()).select_from(Payment)).one() > 0
+        for c in contracts:
+            lines = session.exec(select(ContractLine).where(ContractLine.contract_id == c.id)).all()
+            plan = session.exec(select(Installment).where(Installment.contract_id == c.id)).all()
+            assert sum(x.amount_cents for x in lines) == c.total_cents == sum(i.amount_cents for i in plan)
+            assert sum(i.paid_cents for i in plan) == payments.balance(session, c, clock.today).received_cents
+        won = session.exec(select(Customer).where(Customer.id.in_([c.customer_id for c in contracts]))).all()
+        assert all(cu.level == "won" and cu.won_on is not None for cu in won)
+    db.dispose()
