@@ -210,6 +210,8 @@ def add_customer(
     owner_user = user if owner == "me" else owner
     assert owner_user is None or isinstance(owner_user, User)
     customer = Customer(**values)
+    if customer.level == "won":
+        customer.won_on = clock.today
     customer.owner_id = owner_user.id if owner_user else None
     customer.owned_since = clock.now if owner_user else None
     customer.created_at = customer.updated_at = clock.now
@@ -257,6 +259,8 @@ def edit_customer(
             else:
                 merged[k] = v
         values["custom"] = merged or None
+    if "level" in values and values["level"] != customer.level:  # the won transition keeps its date
+        values["won_on"] = (customer.won_on or clock.today) if values["level"] == "won" else None
     old = {k: getattr(customer, k) for k in values}
     delta = audit.diff(old, values)
     if not delta:
@@ -487,3 +491,7 @@ def show_extras(session: Session, customer: Customer, *, user: User, clock: Cloc
 
 
 SHOW_EXTRAS: list[Any] = []
+
+from crm_cli.sales_views import customer_sales as _customer_sales  # noqa: E402  (sales: deals, contracts, balance)
+
+SHOW_EXTRAS.append(_customer_sales)
