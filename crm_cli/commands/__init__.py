@@ -56,3 +56,8 @@ app.command("today")(today_cmd)
 app.add_typer(user.app, name="user")
 app.add_typer(config_cmds.app, name="config")
 app.command("demo")(demo_cmd)
+from crm_cli.commands import dedupe as dedupe_cmds  # noqa: E402
+from crm_cli.commands import merge as merge_cmds  # noqa: E402
+
+app.command("dedupe")(dedupe_cmds.dedupe_cmd)
+app.command("merge")(merge_cmds.merge_cmd)
