@@ -18,12 +18,15 @@ with rapidfuzz on whole blocks first and calls it only for the survivors.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from crm_cli import normalize
 
 DEFAULT_MIN_SCORE = 80
+_NUMBERS = re.compile(r"\d+")
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,25 +67,49 @@ def _region(text: Any) -> str | None:
 
 
 def name_similarity(a: str, b: str) -> int:
-    """0–100 on name cores. Word order does not matter; a name contained in the other scores a little less."""
+    """0–100 on name cores.
+
+    Chinese cores are compared character by character (one wrong character in four or more still scores 85).
+    Latin names are compared word by word: each word finds its best partner in the other name (typos allowed),
+    and both directions are averaged, so a different distinctive word costs its share (Beacon Logistics vs
+    Falcon Logistics: 50) while word order and an extra word cost less (Acme Widgets vs Acme Widget Works: 80).
+    """
     if not a or not b:
         return 0
     if a == b:
         return 100
     from rapidfuzz import fuzz
+    from rapidfuzz.distance import Levenshtein
 
-    score = fuzz.ratio(a, b)
-    if " " in a or " " in b:
-        score = max(score, fuzz.token_sort_ratio(a, b))
-        subset = fuzz.token_set_ratio(a, b)
-        if subset > score:
-            shorter = min(a, b, key=len)
-            score = max(score, subset * (0.9 if len(shorter) >= 4 else 0.8))
-    else:
+    if _CJK.search(a) or _CJK.search(b):
+        score = fuzz.ratio(a, b)
         shorter, longer = sorted((a, b), key=len)
         if len(shorter) >= 3 and shorter in longer:
             score = max(score, 90 if len(shorter) >= 4 else 85)
-    return int(round(score))
+        elif len(shorter) >= 4 and Levenshtein.distance(a, b) == 1:
+            score = max(score, 85)
+        return int(round(score))
+    return int(round(_words_similarity(a.split(), b.split())))
+
+
+def _words_similarity(wa: list[str], wb: list[str]) -> float:
+    from rapidfuzz import fuzz
+
+    if "".join(wa) == "".join(wb):
+        return 98.0  # "gist brocades" vs "gistbrocades"
+
+    def cover(xs: list[str], ys: list[str]) -> float:
+        total = 0.0
+        weight = 0.0
+        for x in xs:
+            best = max(fuzz.ratio(x, y) for y in ys)
+            w = len(x) ** 0.5
+            weight += w
+            if best >= 75:
+                total += w * best / 100
+        return total / weight if weight else 0.0
+
+    return 100 * (cover(wa, wb) + cover(wb, wa)) / 2
 
 
 def address_similarity(a: str | None, b: str | None) -> int | None:
@@ -92,7 +119,11 @@ def address_similarity(a: str | None, b: str | None) -> int | None:
         return 100
     from rapidfuzz import fuzz
 
-    return int(round(max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))))
+    score = max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
+    numbers_a, numbers_b = _NUMBERS.findall(a), _NUMBERS.findall(b)
+    if numbers_a and numbers_b and set(numbers_a) != set(numbers_b):
+        score = min(score, 60)  # 95 King Street is not 159 King Street
+    return int(round(score))
 
 
 def score_pair(a: Features, b: Features, name_score: int | None = None) -> tuple[int, list[str]]:
@@ -126,8 +157,8 @@ def score_pair(a: Features, b: Features, name_score: int | None = None) -> tuple
     asim = address_similarity(a.address, b.address)
     if asim is not None and asim >= 90:
         reasons.append("same address")
-        if ns >= 40:
-            score = max(score, 82 + ns / 6)
+        if ns >= 60:
+            score = max(score, 80 + ns / 5)
     if not strong:
         if a.city and b.city and a.city != b.city:
             score = min(score, 70)

@@ -89,7 +89,7 @@ def test_typo_still_matches_with_a_percentage_reason() -> None:
     a = Features.from_values({"name": "深圳市明达电子科技有限公司"})
     b = Features.from_values({"name": "深圳市明达电于科技有限公司"})
     score, reasons = score_pair(a, b)
-    assert score >= 80 and reasons == ["name 83% after normalising"]
+    assert score >= 80 and reasons == ["name 85% after normalising"]
 
 
 def test_different_credit_codes_mean_different_companies() -> None:
