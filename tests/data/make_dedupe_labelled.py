@@ -141,7 +141,7 @@ def main() -> None:
         for name, kind in rng.sample(variants, rng.choice([1, 2, 2, 3])):
             extra = {"email": f"{rng.choice(['sales', 'hr', 'ceo'])}@{domain}"} if rng.random() < 0.3 else {}
             add(entity, name, kind=kind, **extra)
-    for brand, industry in sorted(en_used)[:12]:
+    for brand, _industry in sorted(en_used)[:12]:
         entity += 1
         other = rng.choice([i for i in EN_INDUSTRIES if (brand, i) not in en_used])
         en_used.add((brand, other))
