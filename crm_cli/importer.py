@@ -261,52 +261,108 @@ class _Row:
     signature: tuple[Any, ...]
 
 
-def _convert_row(raw: list[Any], index: int, cmap: ColumnMap, sheet: RawSheet, clock: Clock,
-                 sheet_label: str | None = None) -> _Row | None:
-    values: dict[str, Any] = {}
-    custom: dict[str, Any] = {}
-    errors: list[RowError] = []
-    excel_row = index + 1
-    nonblank = False
-    for i, target in enumerate(cmap.fields):
-        if target == "_ignore":
-            continue
-        if target is None and i not in cmap.custom:
-            continue
-        value = raw[i] if i < len(raw) else None
-        formula = sheet.formulas.get((index, i)) if sheet.formulas else None
-        if formula is not None:
-            nonblank = True
-            errors.append(RowError(excel_row, cmap.headers[i], formula,
-                                   "the cell holds a formula; formulas are never evaluated or imported: replace it "
-                                   "with its value (copy, then Paste Special → Values)", sheet_label))
-            continue
-        if cells.is_blank(value):
-            continue
-        nonblank = True
-        if target is None:
-            custom[cmap.custom[i]] = cells.text(value)
-            continue
+_MEMO_KINDS = ("level", "method", "stars", "bool", "date", "datetime")
+
+
+def _column_converter(kind: str, clock: Clock) -> Callable[[Any], Any]:
+    """A converter for one column. Text takes a fast path (ASCII text needs no NFKC); kinds with few distinct
+    values (levels, dates, stars...) remember their answers, errors included."""
+    if kind == "text":
+        import unicodedata
+
+        slow = cells.text
+
+        def conv_text(value: Any) -> Any:
+            if type(value) is str:
+                out = value.strip()
+                if out.isascii():
+                    return slow(out) if out[:1] == "'" else (out or None)
+                return unicodedata.normalize("NFKC", out).strip() or None
+            return slow(value)
+
+        return conv_text
+    if kind not in _MEMO_KINDS:
+        return lambda value: _convert(kind, value, clock)
+    memo: dict[Any, Any] = {}
+
+    def conv_memo(value: Any) -> Any:
         try:
-            converted = _convert(kind_of(target), value, clock)
-        except cells.CellError as exc:
-            errors.append(RowError(excel_row, cmap.headers[i], cells.text(value), str(exc), sheet_label))
-            continue
-        if converted is not None:
-            values[target] = converted
-    if not nonblank:
-        return None
-    signature = (tuple(sorted((k, str(v)) for k, v in values.items())) + tuple(sorted(custom.items()))
-                 + tuple(e.value for e in errors))
-    return _Row(excel_row, values, custom, errors, signature)
+            hit = memo[value]
+        except KeyError:
+            try:
+                hit = _convert(kind, value, clock)
+            except cells.CellError as exc:
+                hit = exc
+            if len(memo) < 100_000:
+                memo[value] = hit
+        except TypeError:  # unhashable: never from our readers
+            return _convert(kind, value, clock)
+        if isinstance(hit, cells.CellError):
+            raise hit
+        return hit
+
+    return conv_memo
 
 
-def _is_footer(row: _Row, raw: list[Any]) -> bool:
-    filled = [cells.text(c) for c in raw if not cells.is_blank(c)]
-    if not filled:
+class _RowReader:
+    """Converts the rows of one sheet with one converter per mapped column, built once."""
+
+    def __init__(self, cmap: ColumnMap, sheet: RawSheet, clock: Clock, sheet_label: str | None = None) -> None:
+        self.cmap, self.sheet, self.label = cmap, sheet, sheet_label
+        self.plan: list[tuple[int, str | None, Callable[[Any], Any], str]] = []
+        for i, target in enumerate(cmap.fields):
+            if target == "_ignore" or (target is None and i not in cmap.custom):
+                continue
+            conv = cells.text if target is None else _column_converter(kind_of(target), clock)
+            self.plan.append((i, target, conv, cmap.headers[i]))
+        self.width = len(cmap.fields)
+
+    def convert(self, raw: list[Any], index: int) -> _Row | None:
+        values: dict[str, Any] = {}
+        custom: dict[str, Any] = {}
+        errors: list[RowError] = []
+        excel_row = index + 1
+        formulas = self.sheet.formulas
+        if len(raw) < self.width:
+            raw = list(raw) + [None] * (self.width - len(raw))
+        nonblank = False
+        for i, target, conv, header in self.plan:
+            value = raw[i]
+            if formulas and (index, i) in formulas:
+                nonblank = True
+                errors.append(RowError(excel_row, header, formulas[(index, i)],
+                                       "the cell holds a formula; formulas are never evaluated or imported: "
+                                       "replace it with its value (copy, then Paste Special → Values)", self.label))
+                continue
+            if value is None or value == "":
+                continue
+            try:
+                converted = conv(value)
+            except cells.CellError as exc:
+                nonblank = True
+                errors.append(RowError(excel_row, header, cells.text(value), str(exc), self.label))
+                continue
+            if converted is None:
+                continue
+            nonblank = True
+            if target is None:
+                custom[self.cmap.custom[i]] = converted
+            else:
+                values[target] = converted
+        if not nonblank:
+            return None
+        signature = (tuple(values.items()), tuple(custom.items()), tuple(e.value for e in errors))
+        return _Row(excel_row, values, custom, errors, signature)
+
+
+def _is_footer(raw: list[Any], filled: int) -> bool:
+    if filled > 3:
+        return False
+    first = next((cells.text(c) for c in raw if not cells.is_blank(c)), None)
+    if first is None:
         return True
-    first = (filled[0] or "").lower().replace(" ", "")
-    return len(filled) <= 3 and any(first.startswith(w) for w in FOOTER_WORDS)
+    first = first.lower().replace(" ", "")
+    return any(first.startswith(w) for w in FOOTER_WORDS)
 
 
 def _split(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
@@ -343,16 +399,17 @@ class _Planner:
         pending_footer: list[int] = []
         total = len(rows) - cmap.header_row - 1
         header_of = {f: h for h, f in zip(cmap.headers, cmap.fields, strict=True) if f}
+        reader = _RowReader(cmap, sheet, self.clock)
         for n, index in enumerate(range(cmap.header_row + 1, len(rows))):
             if progress and n % 5000 == 0:
                 progress("checking rows", n, total)
             raw = rows[index]
-            row = _convert_row(raw, index, cmap, sheet, self.clock)
+            row = reader.convert(raw, index)
             if row is None:
                 continue
             customer, contact, followup = _split(row.values)
-            filled = sum(1 for c in raw if not cells.is_blank(c))
-            if _is_footer(row, raw) or ("name" not in customer and "code" not in customer and not contact
+            filled = sum(1 for c in raw if c is not None and c != "")
+            if _is_footer(raw, filled) or ("name" not in customer and "code" not in customer and not contact
                                         and not followup and filled <= 2):
                 pending_footer.append(row.excel_row)  # footer or stray note: ignored if nothing follows it
                 continue
@@ -509,8 +566,9 @@ class _Planner:
 
     def add_related(self, sheet: RawSheet, cmap: ColumnMap, kind: str) -> None:
         """Contacts or follow-ups sheets of a workbook (such as our own export), linked by the customer ID column."""
+        reader = _RowReader(cmap, sheet, self.clock, sheet.name)
         for index in range(cmap.header_row + 1, len(sheet.rows)):
-            row = _convert_row(sheet.rows[index], index, cmap, sheet, self.clock, sheet.name)
+            row = reader.convert(sheet.rows[index], index)
             if row is None:
                 continue
             if row.errors:
@@ -874,7 +932,7 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
             row = _contact_row(cid, contact, k == 0 and not has_contacts, now, contact_id)
             new_contacts.append(row)
             audit("contact", contact_id, cid, "create",
-                  {f: [None, _plain(row[f])] for f in ("name", "title", "mobile", "email") if row[f] is not None})
+                  {f: [None, row[f]] for f in ("name", "title", "mobile", "email") if row[f] is not None})
             contact_id += 1
         contact_rows.extend(new_contacts)
         last_at: datetime | None = None
@@ -909,11 +967,14 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
             "id": cid, **values, "owner_id": g.owner_id, "owned_since": now if g.owner_id else None,
             "created_at": now, "created_by": user.id, "updated_at": now, "updated_by": user.id,
             "last_followup_at": last_at, "next_followup_on": next_on, "custom": g.custom or None,
-            "deleted_at": None, **compute_keys(values), "search_text": build_search_text(*parts),
+            "deleted_at": None, **(g.keys if len(g.rows) == 1 and g.keys else compute_keys(values)),
+            "search_text": build_search_text(*parts),
         }  # fmt: skip
         cust_rows.append(row)
-        audit("customer", cid, cid, "create",
-              {k: [None, _plain(v)] for k, v in {**values, "owner_id": g.owner_id}.items() if v not in (None, "")})
+        changes = {k: [None, v if type(v) is str else _plain(v)] for k, v in values.items() if v is not None}
+        if g.owner_id is not None:
+            changes["owner_id"] = [None, g.owner_id]
+        audit("customer", cid, cid, "create", changes)
 
     update_rows: list[dict[str, Any]] = []
     item_rows: list[dict[str, Any]] = []
@@ -955,7 +1016,10 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
             audit("customer", cid, cid, "update", changes)
         result.contacts_created = len(contact_rows)
 
-    bulk.insert_rows(session, customers_t, cust_rows)
+    from crm_cli.db.search import deferred_search_index
+
+    with deferred_search_index(session, first_id=first_customer, rows=len(cust_rows)):
+        bulk.insert_rows(session, customers_t, cust_rows)
     bulk.insert_rows(session, contacts_t, contact_rows)
     bulk.insert_rows(session, followups_t, follow_rows)
     bulk.update_rows(session, customers_t, update_rows, SNAPSHOT)
