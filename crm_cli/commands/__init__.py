@@ -77,3 +77,5 @@ from crm_cli.commands import merge as merge_cmds  # noqa: E402
 
 app.command("dedupe")(dedupe_cmds.dedupe_cmd)
 app.command("merge")(merge_cmds.merge_cmd)
+app.add_typer(__import__("crm_cli.commands.importing", fromlist=["app"]).app, name="import")
+app.add_typer(__import__("crm_cli.commands.importing", fromlist=["export_app"]).export_app, name="export")
