@@ -56,3 +56,8 @@ app.command("today")(today_cmd)
 app.add_typer(user.app, name="user")
 app.add_typer(config_cmds.app, name="config")
 app.command("demo")(demo_cmd)
+from crm_cli.commands import report as report_cmds  # noqa: E402
+from crm_cli.commands import target as target_cmds  # noqa: E402
+
+app.add_typer(report_cmds.app, name="report")
+app.add_typer(target_cmds.app, name="target")

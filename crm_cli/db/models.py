@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from crm_cli.db.types import UTCDateTime
@@ -148,3 +148,21 @@ class Setting(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: Any = Field(default=None, sa_column=Column(JSON))
+
+
+# --- reports ---
+
+
+class SalesTarget(SQLModel, table=True):
+    """A user's target for one calendar month: deals won and amount (integer cents), for `crm report people`."""
+
+    __tablename__ = "sales_targets"
+    __table_args__ = (UniqueConstraint("user_id", "month", name="uq_sales_targets_user_month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    month: str  # YYYY-MM
+    won: int | None = None
+    amount_cents: int | None = None
+    updated_at: datetime | None = _instant()
+    updated_by: int | None = Field(default=None, foreign_key="users.id")
