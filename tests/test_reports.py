@@ -22,7 +22,7 @@ def world(db: Any, make_user: Any) -> dict[str, Any]:
       C rep2 intent  source 展会  2026-11-01 01:00 (= 2026-10-31 17:00 UTC)  never followed up
       D pool potential source 展会 2026-09-10
       E rep3 key     no source    2026-11-22  followed up 2026-11-22 by rep3
-      F rep1 potential deleted    2026-11-06
+      F rep1 potential deleted    2026-11-06  followed up 2026-11-06 by rep1 (before it was deleted)
     """
     from crm_cli.customers import add_customer, delete_customer
     from crm_cli.dates import Clock
@@ -54,7 +54,8 @@ def world(db: Any, make_user: Any) -> dict[str, Any]:
                              "source": source}, owner=get_user(session, owner) if owner else None, force=True)
             ids[name] = c.id
         for name, who, when in [("A", "rep1", "2026-11-10 09:00"), ("A", "rep1", "2026-11-20 09:00"),
-                                ("B", "rep1", "2026-10-20 09:00"), ("E", "rep3", "2026-11-22 11:00")]:
+                                ("B", "rep1", "2026-10-20 09:00"), ("E", "rep3", "2026-11-22 11:00"),
+                                ("F", "rep1", "2026-11-06 11:00")]:
             from crm_cli.db.models import Customer
 
             log_followup(session, user=get_user(session, who), clock=at("2026-11-23 09:00"),
@@ -138,11 +139,11 @@ def test_people_counts_owned_new_followups_and_untouched_per_user(db, world) -> 
     report = run(db, "people", idle_days=7)
     rows = {r["key"]: r for r in report.rows}
     assert (rows["rep1"]["owned"], rows["rep1"]["new"], rows["rep1"]["followups"], rows["rep1"]["untouched"]) \
-        == (2, 1, 2, 1)  # B last followed up 2026-10-20; A on 2026-11-20 (3 days ago)
+        == (2, 1, 3, 1)  # B last followed up 2026-10-20; A on 2026-11-20 (3 days ago); F's follow-up still counts
     assert (rows["rep2"]["owned"], rows["rep2"]["new"], rows["rep2"]["followups"], rows["rep2"]["untouched"]) \
         == (1, 1, 0, 1)  # C never contacted
     assert (rows["rep3"]["owned"], rows["rep3"]["followups"], rows["rep3"]["untouched"]) == (1, 1, 0)
-    assert report.totals["followups"] == 3 and report.totals["owned"] == 4
+    assert report.totals["followups"] == 4 and report.totals["owned"] == 4
 
 
 def test_people_window_limits_followups(db, world) -> None:

@@ -51,6 +51,16 @@ def period_key(column: Any, period: str, *, offset_minutes: int | None = None) -
     )
 
 
+def no_index(column: Any) -> Any:
+    """``+column``: the same value, but SQLite no longer walks a one-column index on it (row by row into the
+    table) to avoid sorting; it scans the covering report index (``ix_customers_report``) and groups in a temp
+    b-tree, which is several times faster on 100k customers."""
+    from sqlalchemy.sql import operators
+    from sqlalchemy.sql.expression import UnaryExpression
+
+    return UnaryExpression(column, operator=operators.custom_op("+"), type_=getattr(column, "type", None))
+
+
 def days_between(later: Any, earlier: Any) -> Any:
     """Days (fractional) between two instant columns."""
     return func.julianday(later) - func.julianday(earlier)

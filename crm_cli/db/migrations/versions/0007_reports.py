@@ -12,6 +12,10 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
+# Every column a report reads from customers, so that report queries never touch the table rows.
+REPORT_COLUMNS = ("owner_id", "deleted_at", "created_at", "level", "last_followup_at", "stars", "is_target",
+                  "source", "region", "industry")
+
 
 def upgrade() -> None:
     op.create_table(
@@ -28,7 +32,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("user_id", "month", name="uq_sales_targets_user_month"),
     )
+    op.create_index("ix_customers_report", "customers", [*REPORT_COLUMNS])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_customers_report", "customers")
     op.drop_table("sales_targets")
