@@ -9,7 +9,8 @@ from typing import Any
 
 from crm_cli.reports import Report
 
-FORMATS = {"money": "#,##0.00", "ratio": "0.0%", "days": "0.0", "number": "0.00", "count": "0"}
+FORMATS = {"money": "#,##0.00", "ratio": "0.0%", "days": "0.0", "number": "0.00", "count": "0",
+           "date": "yyyy-mm-dd hh:mm", "text": "@"}
 HEADER_ROW = 4
 
 
@@ -18,16 +19,21 @@ def _cell_value(value: Any, kind: str) -> Any:
         return None
     if kind == "money":
         return Decimal(value)
+    if kind == "date" and getattr(value, "tzinfo", None) is not None:
+        return value.replace(tzinfo=None)  # Excel has no time zones: the local time the report was made in
+    if kind == "text":
+        return _inert(str(value))
     return value
+
+
+def _inert(text: str) -> str:
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _key_value(report: Report, key: Any) -> Any:
     if isinstance(key, int | float) and not isinstance(key, bool):
         return report.label(key)  # category labels are text (stars 0..5 would otherwise plot as a series)
-    label = report.label(key)
-    if label[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + label  # never a formula: report keys come from user data
-    return label
+    return _inert(report.label(key))  # never a formula: report keys come from user data
 
 
 def write_report(report: Report, path: str | Path) -> Path:
@@ -67,6 +73,8 @@ def write_report(report: Report, path: str | Path) -> Path:
     r += 1
     ws.cell(row=r, column=1, value="Total").font = Font(bold=True)
     for c, m in enumerate(report.measures, start=2):
+        if m.kind in ("text", "date"):
+            continue
         cell = ws.cell(row=r, column=c, value=_cell_value(report.totals.get(m.key), m.kind))
         cell.number_format = FORMATS.get(m.kind, "General")
         cell.font = Font(bold=True)
@@ -74,6 +82,11 @@ def write_report(report: Report, path: str | Path) -> Path:
                                                            for i in range(HEADER_ROW, r + 1)), default=10) + 2))
     for c in range(2, len(headers) + 1):
         ws.column_dimensions[get_column_letter(c)].width = max(12, len(headers[c - 1]) + 2)
+    for m in report.summary:
+        r += 1
+        ws.cell(row=r, column=1, value=m.header).font = Font(bold=True)
+        cell = ws.cell(row=r, column=2, value=_cell_value(report.totals.get(m.key), m.kind))
+        cell.number_format = FORMATS.get(m.kind, "General")
     column_of = {m.key: i for i, m in enumerate(report.measures, start=2)}
     anchor_col = get_column_letter(len(headers) + 2)
     anchor_row = HEADER_ROW

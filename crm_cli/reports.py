@@ -39,7 +39,7 @@ CENT = Decimal("0.01")
 
 @dataclass(frozen=True)
 class Measure:
-    """One column of a report. ``kind``: count | money | ratio (0..1) | number | days."""
+    """One column of a report. ``kind``: count | money | ratio (0..1) | number | days | text | date."""
 
     key: str
     header: str
@@ -100,6 +100,7 @@ class Report:
     charts: list[Chart] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     labels: dict[Any, str] = field(default_factory=dict)  # display label of a row key (e.g. 成交 for won)
+    summary: list[Measure] = field(default_factory=list)  # measures that exist only in the totals (win rate…)
 
     def label(self, key: Any) -> str:
         if key in self.labels:
@@ -112,13 +113,13 @@ class Report:
 
     def as_json(self) -> dict[str, Any]:
         """``{"report": NAME, "rows": [{"key": ..., <measure>: ...}], "totals": {...}}``; money as decimal strings."""
-        def plain(values: dict[str, Any]) -> dict[str, Any]:
-            return {m.key: json_value(values.get(m.key), m.kind) for m in self.measures if m.key in values}
+        def plain(values: dict[str, Any], measures: list[Measure]) -> dict[str, Any]:
+            return {m.key: json_value(values.get(m.key), m.kind) for m in measures if m.key in values}
 
         return {
             "report": self.name,
-            "rows": [{"key": row["key"], **plain(row)} for row in self.rows],
-            "totals": plain(self.totals),
+            "rows": [{"key": row["key"], **plain(row, self.measures)} for row in self.rows],
+            "totals": plain(self.totals, [*self.measures, *self.summary]),
         }
 
 
@@ -131,6 +132,8 @@ def json_value(value: Any, kind: str) -> Any:
         return round(float(value), 4)
     if kind in ("days", "number"):
         return round(float(value), 2)
+    if kind == "date" and hasattr(value, "isoformat"):
+        return value.isoformat()
     return value
 
 
@@ -251,7 +254,7 @@ def live_visible(user: User) -> list[Any]:
 def totals_of(rows: list[dict[str, Any]], measures: list[Measure]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for m in measures:
-        if not m.summable:
+        if not m.summable or m.kind in ("text", "date"):
             continue
         values = [r.get(m.key) for r in rows if r.get(m.key) is not None]
         if m.kind == "money":

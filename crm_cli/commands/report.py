@@ -46,6 +46,8 @@ def _fmt(value: Any, kind: str) -> str:
         return f"{float(value) * 100:.1f}%"
     if kind in ("days", "number"):
         return f"{float(value):,.1f}"
+    if kind == "date" and hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "hour") else value.isoformat()
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 
@@ -54,6 +56,8 @@ def render_table(report: Report) -> None:
     from rich.text import Text
 
     caption = f"{report.window}" + (f", per {report.period}" if report.period else "")
+    if report.summary:
+        caption += "\n" + ", ".join(f"{m.header}: {_fmt(report.totals.get(m.key), m.kind)}" for m in report.summary)
     if report.notes:
         caption += "\n" + "\n".join(report.notes)
     table = Table(title=report.title, caption=caption, header_style="bold", show_edge=False, pad_edge=False,
@@ -61,7 +65,9 @@ def render_table(report: Report) -> None:
     table.add_column(report.key_header, footer="Total", no_wrap=True)
     bars = [m for m in report.measures if m.bar]
     for m in report.measures:
-        table.add_column(m.header, justify="right", footer=_fmt(report.totals.get(m.key), m.kind))
+        text = m.kind in ("text", "date")
+        table.add_column(m.header, justify="left" if text else "right",
+                         footer="" if text else _fmt(report.totals.get(m.key), m.kind))
         if m in bars:
             table.add_column("", no_wrap=True, style="cyan")
     tops = {m.key: max((r.get(m.key) or 0 for r in report.rows), default=0) for m in bars}
