@@ -21,19 +21,21 @@ def _cell_value(value: Any, kind: str) -> Any:
         return Decimal(value)
     if kind == "date" and getattr(value, "tzinfo", None) is not None:
         return value.replace(tzinfo=None)  # Excel has no time zones: the local time the report was made in
-    if kind == "text":
-        return _inert(str(value))
     return value
 
 
-def _inert(text: str) -> str:
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def _put(ws: Any, row: int, column: int, value: Any) -> Any:
+    """Write a cell; text is always text (a key such as "=cmd|..." from user data never becomes a formula)."""
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    return cell
 
 
 def _key_value(report: Report, key: Any) -> Any:
     if isinstance(key, int | float) and not isinstance(key, bool):
         return report.label(key)  # category labels are text (stars 0..5 would otherwise plot as a series)
-    return _inert(report.label(key))  # never a formula: report keys come from user data
+    return report.label(key)
 
 
 def write_report(report: Report, path: str | Path) -> Path:
@@ -65,9 +67,9 @@ def write_report(report: Report, path: str | Path) -> Path:
     r = HEADER_ROW
     for row in report.rows:
         r += 1
-        ws.cell(row=r, column=1, value=_key_value(report, row["key"]))
+        _put(ws, r, 1, _key_value(report, row["key"]))
         for c, m in enumerate(report.measures, start=2):
-            cell = ws.cell(row=r, column=c, value=_cell_value(row.get(m.key), m.kind))
+            cell = _put(ws, r, c, _cell_value(row.get(m.key), m.kind))
             cell.number_format = FORMATS.get(m.kind, "General")
     last_data_row = r
     r += 1

@@ -290,3 +290,15 @@ def test_period_key_in_sql_matches_the_python_key(db, world) -> None:
             for period in ("month", "quarter", "year"):
                 sql = session.execute(select(period_key(literal(day.isoformat()), period))).scalar_one()
                 assert sql == period_key_of(day, period)
+
+
+def test_xlsx_never_turns_a_key_from_user_data_into_a_formula(cli, db, world, make_customer, tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    make_customer("坏数据", source='=HYPERLINK("http://x","y")')
+    path = tmp_path / "sources.xlsx"
+    assert cli("report", "customers", "--by", "source", "--xlsx", str(path)).exit_code == 0
+    ws = load_workbook(path)["customers"]
+    cells = [ws.cell(row=r, column=1) for r in range(5, ws.max_row + 1)]
+    bad = next(c for c in cells if str(c.value).startswith("=HYPERLINK"))
+    assert bad.data_type == "s"
