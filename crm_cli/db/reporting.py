@@ -69,3 +69,8 @@ def days_between(later: Any, earlier: Any) -> Any:
 def total(expr: Any) -> Any:
     """SUM that yields 0 instead of NULL on no rows (integer cents stay integers)."""
     return func.coalesce(func.sum(expr), 0)
+
+
+def at_least_zero(expr: Any) -> Any:
+    """``max(expr, 0)``: SQLite's two-argument scalar max (GREATEST elsewhere)."""
+    return func.max(expr, 0)
