@@ -519,7 +519,7 @@ def set_target(
     target_user = get_user(session, username)
     allowed = user.role == Role.ADMIN.value or (
         user.role == Role.MANAGER.value and target_user.id != user.id
-        and target_user in report_users(session, user)
+        and target_user.id in {u.id for u in report_users(session, user)}
     )
     if not allowed:
         raise PermissionDenied(f"{user.username} ({user.role}) cannot set targets for {username}: "
@@ -530,9 +530,10 @@ def set_target(
     cents = int(parse_money(amount) * 100) if amount is not None else None
     row = session.exec(select(SalesTarget).where(SalesTarget.user_id == target_user.id,
                                                  SalesTarget.month == key)).first()
-    old = {"won": row.won, "amount": str(money(row.amount_cents)) if row and row.amount_cents is not None else None} \
-        if row else {}
-    if row is None:
+    old: dict[str, Any] = {}
+    if row is not None:
+        old = {"won": row.won, "amount": str(money(row.amount_cents)) if row.amount_cents is not None else None}
+    else:
         row = SalesTarget(user_id=target_user.id, month=key)  # type: ignore[arg-type]
     if won is not None:
         row.won = won
