@@ -56,6 +56,23 @@ app.command("today")(today_cmd)
 app.add_typer(user.app, name="user")
 app.add_typer(config_cmds.app, name="config")
 app.command("demo")(demo_cmd)
+from crm_cli.commands import pool as pool_cmds  # noqa: E402
+
+app.add_typer(pool_cmds.app, name="pool")
+app.command("remind")(__import__("crm_cli.commands.remind", fromlist=["remind_cmd"]).remind_cmd)
+from crm_cli.commands import product as product_cmds  # noqa: E402
+
+app.add_typer(product_cmds.app, name="product")
+from crm_cli.commands import deal as deal_cmds  # noqa: E402
+
+app.add_typer(deal_cmds.app, name="deal")
+from crm_cli.commands import contract as contract_cmds  # noqa: E402
+
+app.add_typer(contract_cmds.app, name="contract")
+from crm_cli.commands import payment as payment_cmds  # noqa: E402
+
+app.add_typer(payment_cmds.app, name="payment")
+
 from crm_cli.commands import report as report_cmds  # noqa: E402
 from crm_cli.commands import target as target_cmds  # noqa: E402
 
