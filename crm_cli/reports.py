@@ -560,3 +560,7 @@ def list_targets(session: Session, *, user: User, month: str | None = None) -> l
     names = usernames(session, (t.user_id for t in found))
     return [{"user": names.get(t.user_id), "month": t.month, "won": t.won,
              "amount": money(t.amount_cents) if t.amount_cents is not None else None} for t in found]
+
+
+# The reports built on other capabilities register themselves on import (they import this module's helpers).
+from crm_cli import reports_pool, reports_sales  # noqa: E402, F401

@@ -140,3 +140,47 @@ def people_cmd(
     Example: crm report people --period quarter
     """
     run("people", as_json=as_json, xlsx=xlsx, start=start, end=end, period=period, idle_days=idle_days)
+
+
+@app.command("funnel")
+def funnel_cmd(
+    by: Annotated[str | None, typer.Option("--by", help="owner: one row per deal owner")] = None,
+    start: FromOpt = None, end: ToOpt = None, period: PeriodOpt = None, as_json: JsonOpt = False,
+    xlsx: XlsxOpt = None,
+) -> None:
+    """The deal funnel of the deals created in the window: per stage how many reached it, are there now and their
+    amount, conversion to the next stage, average days in stage; win rate; follow-ups per won customer and new
+    customers per win.
+
+    Example: crm report funnel --period quarter --by owner
+    """
+    run("funnel", as_json=as_json, xlsx=xlsx, start=start, end=end, period=period,
+        by=by.strip().lower() if by else None)
+
+
+@app.command("sales")
+def sales_cmd(
+    by: Annotated[str | None, typer.Option("--by", help="owner|product|region instead of per period")] = None,
+    start: FromOpt = None, end: ToOpt = None, period: PeriodOpt = None, as_json: JsonOpt = False,
+    xlsx: XlsxOpt = None,
+) -> None:
+    """Contract amount signed, received, outstanding and overdue per month, quarter or year (default the last 12
+    months), with totals; --by owner|product|region gives one row per group over the window instead.
+
+    Example: crm report sales --period quarter --xlsx sales.xlsx
+    """
+    run("sales", as_json=as_json, xlsx=xlsx, start=start, end=end, period=period,
+        by=by.strip().lower() if by else None)
+
+
+@app.command("pool")
+def pool_cmd(
+    start: FromOpt = None, end: ToOpt = None, period: PeriodOpt = None, as_json: JsonOpt = False,
+    xlsx: XlsxOpt = None,
+) -> None:
+    """Per user: customers owned against the cap, never contacted, returned to and claimed from the pool in the
+    window; and the pool itself.
+
+    Example: crm report pool --period month
+    """
+    run("pool", as_json=as_json, xlsx=xlsx, start=start, end=end, period=period)
