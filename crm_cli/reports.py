@@ -366,15 +366,10 @@ def report_users(session: Session, user: User) -> list[User]:
     everyone = list(session.exec(select(User).where(col(User.active).is_(True)).order_by(User.username)))
     if user.role in (Role.ADMIN.value, Role.ASSISTANT.value):
         return everyone
-    below: set[int] = {user.id} if user.id is not None else set()
-    grew = True
-    while grew:
-        grew = False
-        for u in everyone:
-            if u.manager_id in below and u.id not in below:
-                below.add(u.id)  # type: ignore[arg-type]
-                grew = True
-    return [u for u in everyone if u.id in below]
+    from crm_cli.access import team_ids
+
+    team = team_ids(session, user)
+    return [u for u in everyone if u.id in team]
 
 
 PEOPLE_PROVIDERS: list[Callable[..., tuple[list[Measure], dict[int, dict[str, Any]]]]] = []
