@@ -72,6 +72,11 @@ app.add_typer(contract_cmds.app, name="contract")
 from crm_cli.commands import payment as payment_cmds  # noqa: E402
 
 app.add_typer(payment_cmds.app, name="payment")
+from crm_cli.commands import dedupe as dedupe_cmds  # noqa: E402
+from crm_cli.commands import merge as merge_cmds  # noqa: E402
+
+app.command("dedupe")(dedupe_cmds.dedupe_cmd)
+app.command("merge")(merge_cmds.merge_cmd)
 
 from crm_cli.commands import report as report_cmds  # noqa: E402
 from crm_cli.commands import target as target_cmds  # noqa: E402

@@ -82,6 +82,9 @@ class Customer(SQLModel, table=True):
     # Name, code, phones, e-mails and contacts in one text, for substring search (see crm_cli.db.search).
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     won_on: date | None = None  # the date the customer became `won` (成交): first signed contract or manual level
+    # Duplicate detection (crm_cli.normalize): the city named in the name or region, the normalised address.
+    city_key: str | None = None
+    address_key: str | None = None
 
     @property
     def label(self) -> str:
@@ -364,6 +367,37 @@ class Payment(SQLModel, table=True):
     note: str | None = None
     user_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime | None = _instant()
+
+
+# --- dedupe ---
+
+
+class CustomerToken(SQLModel, table=True):
+    """Blocking tokens of a customer (name bigrams/words, phone, e-mail, domain, credit code), kept up to date on
+    every write by crm_cli.dedupe.index_customer, so that the entry-time duplicate check finds candidates by index."""
+
+    __tablename__ = "customer_tokens"
+
+    token: str = Field(primary_key=True)
+    customer_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+
+
+class Merge(SQLModel, table=True):
+    """A merge of customers into one, with full snapshots so that `crm merge undo` can restore them."""
+
+    __tablename__ = "merges"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime | None = _instant(nullable=False)
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    keep_id: int = Field(index=True)
+    other_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    audit_id: int | None = None  # the last audit entry written by the merge: later entries mean "touched since"
+    undone_at: datetime | None = _instant()
+    undone_by: int | None = Field(default=None, foreign_key="users.id")
 
 
 # --- reports ---

@@ -1,14 +1,14 @@
 """Reports: monthly sales targets per user, and covering indexes for the report queries.
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0006"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
