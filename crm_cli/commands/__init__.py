@@ -13,6 +13,7 @@ import typer
 from crm_cli.commands import config as config_cmds
 from crm_cli.commands import contact, customer, follow, user
 from crm_cli.commands._common import STATE, CrmGroup
+from crm_cli.commands.dashboard import dashboard_cmd
 from crm_cli.commands.demo import demo_cmd
 from crm_cli.commands.today import today_cmd
 
@@ -56,3 +57,4 @@ app.command("today")(today_cmd)
 app.add_typer(user.app, name="user")
 app.add_typer(config_cmds.app, name="config")
 app.command("demo")(demo_cmd)
+app.command("dashboard")(dashboard_cmd)

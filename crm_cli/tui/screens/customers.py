@@ -1,0 +1,189 @@
+"""Customers: live search (Chinese substrings, contact names, phones), filters and sort over every customer the
+user may see, one page at a time (never the whole table)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Select, Static
+
+from crm_cli.customers import CustomerQuery
+from crm_cli.errors import CrmError
+from crm_cli.tui.app import DataChanged
+from crm_cli.tui.backend import PAGE_SIZE, Page, Row
+from crm_cli.tui.base import DbWork, TextInput
+from crm_cli.tui.widgets import PagedTable
+from crm_cli.vocab import LEVEL_ZH
+
+SORT_CHOICES = [("id", "id"), ("name", "name"), ("next follow-up", "next"), ("last follow-up (oldest)", "last"),
+                ("last follow-up (newest)", "-last"), ("stars", "stars"), ("level", "level"),
+                ("newest", "-created"), ("recently updated", "updated")]
+COLUMNS = ("ID", "Customer", "Level", "★", "Owner", "Region", "Phone", "Last", "Next")
+
+
+def row_cells(r: Row) -> tuple[str, ...]:
+    return (str(r.id), r.name, r.level, "★" * r.stars, r.owner, r.region, r.phone,
+            r.last.isoformat() if r.last else "", r.next.isoformat() if r.next else "")
+
+
+class CustomersScreen(DbWork, Screen[None]):
+    BINDINGS = [
+        Binding("enter", "open", "Open", show=False),
+        Binding("f", "log_followup", "Follow-up"),
+        Binding("e", "edit", "Edit"),
+        Binding("a", "app.add_customer", "Add"),
+        Binding("slash", "focus_search", "Search"),
+        Binding("right_square_bracket", "page(1)", "Next page"),
+        Binding("left_square_bracket", "page(-1)", "Prev page"),
+    ]
+    base_owner = "all"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.row_offset = 0
+        self.page: Page | None = None
+        self._cursor_to: int | str = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield TextInput(placeholder="Search name, contact, phone… (filters: level:intent owner:me due:overdue "
+                                    "idle:30 sort:-last)", id="search")
+        with Horizontal(id="filters"):
+            yield Select([(f"{zh} {lv.value}", lv.value) for lv, zh in LEVEL_ZH.items()], prompt="Any level",
+                         id="level")
+            yield Select([("mine", "me"), ("pool 公海", "pool")], prompt="Any owner", id="owner")
+            yield Select([("due today", "today"), ("overdue", "overdue"), ("due this week", "week")],
+                         prompt="Any due date", id="due")
+            yield Select(SORT_CHOICES, value="id", allow_blank=False, id="sort")
+        yield PagedTable(id="customers", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(PagedTable)
+        table.add_columns(*COLUMNS)
+        self.query_one("#search", Input).focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.page is not None:
+            self.reload(keep_cursor=True)
+
+    def on_data_changed(self, _event: DataChanged) -> None:
+        self.reload(keep_cursor=True)
+
+    # ------------------------------------------------------------------------------------------ query
+
+    def build_query(self) -> CustomerQuery:
+        from crm_cli import querytext
+
+        def value(widget_id: str) -> str | None:
+            select = self.query_one(f"#{widget_id}", Select)
+            return None if select.is_blank() else str(select.value)
+
+        level = value("level")
+        base = CustomerQuery(level=[level] if level else [], owner=value("owner") or self.base_owner,
+                             due=value("due"), sort=value("sort") or "id", limit=PAGE_SIZE, offset=self.row_offset)
+        return querytext.parse(self.query_one("#search", Input).value, base)
+
+    def reload(self, *, keep_cursor: bool = False) -> None:
+        status = self.query_one("#status", Static)
+        try:
+            query = self.build_query()
+        except CrmError as exc:
+            status.update(f"[red]{exc.message}[/red]")
+            return
+        table = self.query_one(PagedTable)
+        if keep_cursor:
+            self._cursor_to = table.cursor_row
+        self.db_call(self.backend.customers, query, done=self.show_page, group="list",
+                     failed=self.list_failed)
+
+    def list_failed(self, error: BaseException) -> None:
+        from crm_cli.tui.base import describe
+
+        if isinstance(error, CrmError):
+            self.query_one("#status", Static).update(f"[red]{describe(error)}[/red]")
+        else:
+            self.app.show_error(error)  # type: ignore[attr-defined]
+
+    def show_page(self, page: Page) -> None:
+        self.page = page
+        table = self.query_one(PagedTable)
+        table.clear()
+        table.add_rows([row_cells(r) for r in page.rows])
+        if page.rows:
+            target = len(page.rows) - 1 if self._cursor_to == "last" else min(int(self._cursor_to), len(page.rows) - 1)
+            table.move_cursor(row=target, animate=False)
+        self._cursor_to = 0
+        if page.total == 0:
+            text = "no customers match"
+        else:
+            first = page.offset + 1
+            text = f"{first:,}–{page.offset + len(page.rows):,} of {page.total_label}"
+        self.query_one("#status", Static).update(text + "   [dim]↑↓ past the edge or [ ] for more pages · "
+                                                 "enter opens · f logs a follow-up[/dim]")
+
+    # ------------------------------------------------------------------------------------------ events
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "search":
+            self.row_offset = 0
+            self.reload()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "search":
+            self.query_one(PagedTable).focus()
+
+    def on_select_changed(self, _event: Select.Changed) -> None:
+        if self.is_mounted:
+            self.row_offset = 0
+            self.reload()
+
+    def on_paged_table_edge(self, event: PagedTable.Edge) -> None:
+        self.action_page(event.step, cursor="first" if event.step > 0 else "last")
+
+    def action_page(self, step: int, cursor: str = "first") -> None:
+        if self.page is None:
+            return
+        new = self.row_offset + step * PAGE_SIZE
+        if new < 0 or (step > 0 and new >= self.page.offset + len(self.page.rows) and len(self.page.rows) < PAGE_SIZE):
+            return
+        if step > 0 and new >= self.page.total and not self.page.capped:
+            return
+        self.row_offset = new
+        self._cursor_to = "last" if cursor == "last" else 0
+        query = replace(self.build_query(), offset=new)
+        self.db_call(self.backend.customers, query, done=self.show_page, group="list", failed=self.list_failed)
+
+    def on_data_table_row_selected(self, _event: PagedTable.RowSelected) -> None:
+        self.action_open()
+
+    def selected(self) -> int | None:
+        table = self.query_one(PagedTable)
+        if self.page is None or not self.page.rows or table.cursor_row < 0:
+            return None
+        return self.page.rows[min(table.cursor_row, len(self.page.rows) - 1)].id
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_open(self) -> None:
+        if (cid := self.selected()) is not None:
+            self.app.open_customer(cid)  # type: ignore[attr-defined]
+
+    def action_log_followup(self) -> None:
+        from crm_cli.tui.screens.forms import FollowUpForm
+
+        if (cid := self.selected()) is not None:
+            self.app.push_screen(FollowUpForm(cid), lambda saved: self.reload(keep_cursor=True) if saved else None)
+
+    def action_edit(self) -> None:
+        from crm_cli.tui.screens.forms import CustomerForm
+
+        if (cid := self.selected()) is not None:
+            self.app.push_screen(CustomerForm(cid), lambda saved: self.reload(keep_cursor=True) if saved else None)
