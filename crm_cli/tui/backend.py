@@ -103,6 +103,7 @@ class Backend:
         self._owners: dict[int, str] = {}
         self._watcher: Any = None
         self._lock = threading.Lock()
+        self._closed = False
 
     # ------------------------------------------------------------------------------------------- plumbing
 
@@ -149,13 +150,17 @@ class Backend:
         from crm_cli.db.watch import ChangeWatcher
 
         with self._lock:
+            if self._closed:
+                return False
             if self._watcher is None:
                 self._watcher = ChangeWatcher(self.db.path)
             return bool(self._watcher.changed())
 
     def close(self) -> None:
-        if self._watcher is not None:
-            self._watcher.close()
+        with self._lock:
+            self._closed = True
+            if self._watcher is not None:
+                self._watcher.close()
         self.db.dispose()
 
     def _row(self, c: Any, clock: Any) -> Row:
