@@ -87,14 +87,22 @@ def upcoming_birthdays(session: Session, *, user: User, clock: Clock, days: int 
     """Birthdays of contacts of my customers in the next ``days`` days (today included), soonest first."""
     today = clock.today
     ahead = {(today + timedelta(days=n)).strftime("%m-%d"): n for n in range(days + 1)}
-    stmt = (select(Contact.name, Contact.birthday, Customer.id, Customer.name)
-            .join(Customer, col(Customer.id) == Contact.customer_id)
-            .where(month_day(Contact.birthday).in_(list(ahead)), Customer.owner_id == user.id,
-                   col(Customer.deleted_at).is_(None)))
+    # Two steps so that the expression index on the birthday's month-day leads (a join lets the planner start
+    # from "my customers" instead, which is 10x slower on 100k customers).
+    people = list(session.exec(select(Contact.name, Contact.birthday, Contact.customer_id)
+                               .where(month_day(Contact.birthday).in_(list(ahead)))))
+    wanted = {cid for _n, _b, cid in people}
+    names: dict[int, str] = {}
+    if wanted:
+        mine = select(Customer.id, Customer.name).where(
+            col(Customer.id).in_(wanted), Customer.owner_id == user.id, col(Customer.deleted_at).is_(None))
+        names = dict(session.exec(mine).all())  # type: ignore[arg-type]
     out = []
-    for contact, birthday, cid, cname in session.exec(stmt):
+    for contact, birthday, cid in people:
+        if cid not in names:
+            continue
         n = ahead[birthday.strftime("%m-%d")]
-        out.append(Birthday(contact=contact, customer_id=cid, customer=cname, on=today + timedelta(days=n),
+        out.append(Birthday(contact=contact, customer_id=cid, customer=names[cid], on=today + timedelta(days=n),
                             days_away=n))
     out.sort(key=lambda b: (b.days_away, b.customer_id))
     return out[:limit]

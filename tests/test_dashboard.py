@@ -200,11 +200,9 @@ async def test_moving_past_the_last_row_loads_the_next_page(db_path: Path, db: A
                                                            make_user: Callable[..., Any],
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     from crm_cli.customers import add_customer
-    from crm_cli.tui import backend
     from crm_cli.tui.screens import customers
 
-    monkeypatch.setattr(backend, "PAGE_SIZE", 5)
-    monkeypatch.setattr(customers, "PAGE_SIZE", 5)
+    monkeypatch.setattr(customers.CustomersScreen, "fixed_page_size", 5)
     boss = make_user()
     with db.write() as session:
         for i in range(12):

@@ -14,7 +14,7 @@ from textual.widgets import Footer, Header, Input, Select, Static
 from crm_cli.customers import CustomerQuery
 from crm_cli.errors import CrmError
 from crm_cli.tui.app import DataChanged
-from crm_cli.tui.backend import PAGE_SIZE, Page, Row
+from crm_cli.tui.backend import Page, Row
 from crm_cli.tui.base import DbWork, TextInput
 from crm_cli.tui.widgets import PagedTable
 from crm_cli.vocab import LEVEL_ZH
@@ -41,6 +41,7 @@ class CustomersScreen(DbWork, Screen[None]):
         Binding("left_square_bracket", "page(-1)", "Prev page"),
     ]
     base_owner = "all"
+    fixed_page_size: int | None = None  # tests set it; otherwise the table's height decides
 
     def __init__(self) -> None:
         super().__init__()
@@ -78,6 +79,14 @@ class CustomersScreen(DbWork, Screen[None]):
 
     # ------------------------------------------------------------------------------------------ query
 
+    @property
+    def page_size(self) -> int:
+        """As many rows as the table shows: only the visible page is queried and rendered."""
+        if self.fixed_page_size:
+            return self.fixed_page_size
+        height = self.query_one(PagedTable).size.height
+        return max(5, height - 1) if height > 1 else 30
+
     def build_query(self) -> CustomerQuery:
         from crm_cli import querytext
 
@@ -87,7 +96,7 @@ class CustomersScreen(DbWork, Screen[None]):
 
         level = value("level")
         base = CustomerQuery(level=[level] if level else [], owner=value("owner") or self.base_owner,
-                             due=value("due"), sort=value("sort") or "id", limit=PAGE_SIZE, offset=self.row_offset)
+                             due=value("due"), sort=value("sort") or "id", limit=self.page_size, offset=self.row_offset)
         return querytext.parse(self.query_one("#search", Input).value, base)
 
     def reload(self, *, keep_cursor: bool = False) -> None:
@@ -150,8 +159,8 @@ class CustomersScreen(DbWork, Screen[None]):
     def action_page(self, step: int, cursor: str = "first") -> None:
         if self.page is None:
             return
-        new = self.row_offset + step * PAGE_SIZE
-        if new < 0 or (step > 0 and new >= self.page.offset + len(self.page.rows) and len(self.page.rows) < PAGE_SIZE):
+        new = self.row_offset + step * self.page_size
+        if new < 0 or (step > 0 and new >= self.page.offset + len(self.page.rows) and len(self.page.rows) < self.page_size):
             return
         if step > 0 and new >= self.page.total and not self.page.capped:
             return
