@@ -16,13 +16,14 @@ from crm_cli.errors import CrmError
 from crm_cli.tui.app import DataChanged
 from crm_cli.tui.backend import Page, Row
 from crm_cli.tui.base import DbWork, TextInput
-from crm_cli.tui.widgets import PagedTable
+from crm_cli.tui.widgets import PagedList
 from crm_cli.vocab import LEVEL_ZH
 
 SORT_CHOICES = [("id", "id"), ("name", "name"), ("next follow-up", "next"), ("last follow-up (oldest)", "last"),
                 ("last follow-up (newest)", "-last"), ("stars", "stars"), ("level", "level"),
                 ("newest", "-created"), ("recently updated", "updated")]
-COLUMNS = ("ID", "Customer", "Level", "★", "Owner", "Region", "Phone", "Last", "Next")
+COLUMNS = (("ID", 6), ("Customer", 0), ("Level", 9), ("★", 5), ("Owner", 10), ("Region", 8), ("Phone", 14),
+           ("Last", 10), ("Next", 10))
 
 
 def row_cells(r: Row) -> tuple[str, ...]:
@@ -60,13 +61,12 @@ class CustomersScreen(DbWork, Screen[None]):
             yield Select([("due today", "today"), ("overdue", "overdue"), ("due this week", "week")],
                          prompt="Any due date", id="due")
             yield Select(SORT_CHOICES, value="id", allow_blank=False, id="sort")
-        yield PagedTable(id="customers", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="columns")
+        yield PagedList(COLUMNS, id="customers")
         yield Static("", id="status")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(PagedTable)
-        table.add_columns(*COLUMNS)
         self.query_one("#search", Input).focus()
         self.reload()
 
@@ -84,8 +84,8 @@ class CustomersScreen(DbWork, Screen[None]):
         """As many rows as the table shows: only the visible page is queried and rendered."""
         if self.fixed_page_size:
             return self.fixed_page_size
-        height = self.query_one(PagedTable).size.height
-        return max(5, height - 1) if height > 1 else 30
+        height = self.query_one(PagedList).size.height
+        return max(5, height) if height > 1 else 30
 
     def build_query(self) -> CustomerQuery:
         from crm_cli import querytext
@@ -106,7 +106,7 @@ class CustomersScreen(DbWork, Screen[None]):
         except CrmError as exc:
             status.update(f"[red]{exc.message}[/red]")
             return
-        table = self.query_one(PagedTable)
+        table = self.query_one(PagedList)
         if keep_cursor:
             self._cursor_to = table.cursor_row
         self.db_call(self.backend.customers, query, done=self.show_page, group="list",
@@ -122,12 +122,10 @@ class CustomersScreen(DbWork, Screen[None]):
 
     def show_page(self, page: Page) -> None:
         self.page = page
-        table = self.query_one(PagedTable)
-        table.clear()
-        table.add_rows([row_cells(r) for r in page.rows])
-        if page.rows:
-            target = len(page.rows) - 1 if self._cursor_to == "last" else min(int(self._cursor_to), len(page.rows) - 1)
-            table.move_cursor(row=target, animate=False)
+        table = self.query_one(PagedList)
+        target = len(page.rows) - 1 if self._cursor_to == "last" else int(self._cursor_to)
+        table.show_rows([row_cells(r) for r in page.rows], cursor=target)
+        self.query_one("#columns", Static).update(table.header())
         self._cursor_to = 0
         if page.total == 0:
             text = "no customers match"
@@ -146,14 +144,14 @@ class CustomersScreen(DbWork, Screen[None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "search":
-            self.query_one(PagedTable).focus()
+            self.query_one(PagedList).focus()
 
     def on_select_changed(self, _event: Select.Changed) -> None:
         if self.is_mounted:
             self.row_offset = 0
             self.reload()
 
-    def on_paged_table_edge(self, event: PagedTable.Edge) -> None:
+    def on_paged_list_edge(self, event: PagedList.Edge) -> None:
         self.action_page(event.step, cursor="first" if event.step > 0 else "last")
 
     def action_page(self, step: int, cursor: str = "first") -> None:
@@ -169,11 +167,11 @@ class CustomersScreen(DbWork, Screen[None]):
         query = replace(self.build_query(), offset=new)
         self.db_call(self.backend.customers, query, done=self.show_page, group="list", failed=self.list_failed)
 
-    def on_data_table_row_selected(self, _event: PagedTable.RowSelected) -> None:
+    def on_option_list_option_selected(self, _event: PagedList.OptionSelected) -> None:
         self.action_open()
 
     def selected(self) -> int | None:
-        table = self.query_one(PagedTable)
+        table = self.query_one(PagedList)
         if self.page is None or not self.page.rows or table.cursor_row < 0:
             return None
         return self.page.rows[min(table.cursor_row, len(self.page.rows) - 1)].id
