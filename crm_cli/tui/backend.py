@@ -80,6 +80,10 @@ class Detail:
     history: list[tuple[Any, str]]  # (AuditEntry, username)
     extras: dict[str, Any]
     can_edit: bool
+    tz: Any = None  # the clock's zone: instants are shown in local time
+
+    def local(self, instant: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        return instant.astimezone(self.tz).strftime(fmt) if instant is not None else ""
 
 
 @dataclass
@@ -231,7 +235,7 @@ class Backend:
                 contacts=contacts, followups=[(f, self._owners.get(f.user_id, "")) for f in fups],
                 history=[(h, self._owners.get(h.user_id, "")) for h in reversed(history)],
                 extras=customers.show_extras(session, customer, user=user, clock=clock),
-                can_edit=access.can_edit(user, customer),
+                can_edit=access.can_edit(user, customer), tz=clock.tz,
             )  # fmt: skip
 
     def duplicates(self, values: dict[str, Any], exclude_id: int | None = None) -> list[Duplicate]:

@@ -72,7 +72,7 @@ class CustomerScreen(DbWork, Screen[None]):
         self.detail = d
         c = d.customer
         level = f"{LEVEL_ZH.get(Level(c.level), '')} {c.level}" if c.level in Level._value2member_map_ else c.level
-        last = c.last_followup_at.date().isoformat() if c.last_followup_at else "never"
+        last = d.local(c.last_followup_at, "%Y-%m-%d") or "never"
         nxt = c.next_followup_on.isoformat() if c.next_followup_on else "—"
         self.query_one("#card", Static).update(
             f"[b]#{c.id} {escape(c.name)}[/b]  {level}  {'★' * c.stars}\n"
@@ -90,7 +90,7 @@ class CustomerScreen(DbWork, Screen[None]):
         timeline = []
         for f, who in d.followups:
             method = METHOD_ZH.get(Method(f.method), f.method) if f.method in Method._value2member_map_ else f.method
-            when = f.at.isoformat(" ", "minutes")[:16]
+            when = d.local(f.at)
             timeline.append(f"[b]{when}[/b] {method} · {escape(who)}\n  {escape(f.content)}"
                             + (f"\n  [dim]next {f.next_on.isoformat()}{': ' + escape(f.plan) if f.plan else ''}[/dim]"
                                if f.next_on else ""))
@@ -99,14 +99,15 @@ class CustomerScreen(DbWork, Screen[None]):
         hist = []
         for h, who in d.history:
             changes = ", ".join(f"{k}: {v[0]!s} → {v[1]!s}" for k, v in (h.changes or {}).items())
-            hist.append(f"{h.at.isoformat(' ', 'minutes')[:16]} {escape(who)} {h.entity} {h.action} "
+            hist.append(f"{d.local(h.at)} {escape(who)} {h.entity} {h.action} "
                         f"{escape(changes)}{' — ' + escape(h.note) if h.note else ''}")
         self.query_one("#history-text", Static).update("\n".join(hist) or "No history.")
 
     def action_log_followup(self) -> None:
         from crm_cli.tui.screens.forms import FollowUpForm
 
-        self.app.push_screen(FollowUpForm(self.customer_id), lambda saved: self.load() if saved else None)
+        name = self.detail.customer.name if self.detail else ""
+        self.app.push_screen(FollowUpForm(self.customer_id, name), lambda saved: self.load() if saved else None)
 
     def action_edit(self) -> None:
         from crm_cli.tui.screens.forms import CustomerForm

@@ -187,7 +187,8 @@ class CustomersScreen(DbWork, Screen[None]):
         from crm_cli.tui.screens.forms import FollowUpForm
 
         if (cid := self.selected()) is not None:
-            self.app.push_screen(FollowUpForm(cid), lambda saved: self.reload(keep_cursor=True) if saved else None)
+            name = next((r.name for r in self.page.rows if r.id == cid), "") if self.page else ""
+            self.app.push_screen(FollowUpForm(cid, name), lambda saved: self.reload(keep_cursor=True) if saved else None)
 
     def action_edit(self) -> None:
         from crm_cli.tui.screens.forms import CustomerForm

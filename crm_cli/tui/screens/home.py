@@ -119,7 +119,9 @@ class HomeScreen(DbWork, Screen[None]):
         from crm_cli.tui.screens.forms import FollowUpForm
 
         if (cid := self._selected()) is not None:
-            self.app.push_screen(FollowUpForm(cid), lambda saved: self.load() if saved else None)
+            table = self.query_one("#agenda", DataTable)
+            name = str(table.get_row_at(table.cursor_row)[2])
+            self.app.push_screen(FollowUpForm(cid, name), lambda saved: self.load() if saved else None)
 
 
 def _d(value: object) -> str:
@@ -137,6 +139,6 @@ def _funnel(stages: list[tuple[str, int]]) -> str:
     top = max((n for _l, n in stages), default=0) or 1
     lines = ["[b]Funnel[/b]"]
     for level, n in stages:
-        bar = "█" * max(1 if n else 0, round(16 * n / top))
+        bar = "█" * max(1 if n else 0, round(10 * n / top))
         lines.append(f"  {_level(level):<14} [green]{bar}[/green] {n}")
     return "\n".join(lines)
