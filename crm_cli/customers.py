@@ -225,6 +225,10 @@ def add_customer(
         customer_id=customer.id, action="create",
         changes=audit.diff({}, {**values, "owner_id": customer.owner_id}),
     )  # fmt: skip
+    from crm_cli.pool import record_owner_change
+
+    record_owner_change(session, at=clock.now, customer_id=customer.id, kind="add", from_id=None,
+                        to_id=customer.owner_id, by_id=user.id)
     return customer
 
 
@@ -327,7 +331,7 @@ def resolve_customer(session: Session, ref: str | int, *, user: User, include_de
     if text.lstrip("#").isdigit():
         customer = session.get(Customer, int(text.lstrip("#")))
         if customer is not None and ((customer.deleted_at is not None and not include_deleted)
-                                     or not can_see(user, customer)):
+                                     or not can_see(user, customer, session)):
             customer = None
         if customer is None and text.startswith("#"):
             raise NotFound(f"no customer #{text.lstrip('#')}")

@@ -227,3 +227,58 @@ async def test_help_and_home_show(db_path: Path, shop: dict[str, Any]) -> None:
         assert home.data.summary.by_level["intent"] == 1
         await pilot.press("f1")
         assert type(app.screen).__name__ == "HelpScreen"
+
+
+def owner_of(db: Any, customer_id: int) -> int | None:
+    from crm_cli.db.models import Customer
+
+    with db.read() as session:
+        return session.get(Customer, customer_id).owner_id
+
+
+async def test_claim_from_the_pool_shows_the_cap_and_takes_the_customer(db_path: Path, db: Any,
+                                                                       shop: dict[str, Any]) -> None:
+    app = make_app(db_path, "wang.fang")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        assert "you own 3 of 500" in app.screen.sub_title
+        assert [r.name for r in app.screen.page.rows] == ["杭州远航物流有限公司"]
+        await pilot.press("enter", "c")
+        await settle(pilot)
+        assert app.screen.page.rows == []
+        assert "you own 4 of 500" in app.screen.sub_title
+    assert owner_of(db, shop["pooled"].id) == shop["mingda"].owner_id
+
+
+async def test_claim_beyond_the_cap_is_refused_with_the_reason(db_path: Path, db: Any,
+                                                               shop: dict[str, Any]) -> None:
+    from crm_cli.settings import set_setting
+
+    with db.write() as session:
+        set_setting(session, "pool.max_owned", 3)
+    app = make_app(db_path, "wang.fang")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        assert "room for 0" in app.screen.sub_title
+        await pilot.press("enter", "c")
+        await settle(pilot)
+        assert any("the cap is 3" in n.message for n in app._notifications)
+    assert owner_of(db, shop["pooled"].id) is None
+
+
+async def test_a_manager_assigns_a_pool_customer(db_path: Path, db: Any, shop: dict[str, Any]) -> None:
+    app = make_app(db_path, "boss")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("enter", "g")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "PickUser"
+        await pilot.press("down", "enter")  # boss, wang.fang
+        await settle(pilot)
+    assert owner_of(db, shop["pooled"].id) == shop["mingda"].owner_id

@@ -45,3 +45,8 @@ def test_customer_followups_snapshot(snap_compare: Any, db_path: Path) -> None:
 def test_add_customer_duplicate_snapshot(snap_compare: Any, db_path: Path) -> None:
     assert snap_compare(make_app(db_path, "wang.fang"), terminal_size=SIZE,
                         run_before=_keys("a", *"明达电子", "tab", *"0755-86001234", delay=0.3))
+
+
+@pytest.mark.usefixtures("shop")
+def test_pool_snapshot(snap_compare: Any, db_path: Path) -> None:
+    assert snap_compare(make_app(db_path, "wang.fang"), terminal_size=SIZE, run_before=_keys("f4"))

@@ -55,7 +55,7 @@ class Me:
 
     @property
     def is_manager(self) -> bool:
-        return self.role in ("manager", "admin")
+        return self.role in ("manager", "admin", "assistant")
 
 
 @dataclass
@@ -235,7 +235,7 @@ class Backend:
                 contacts=contacts, followups=[(f, self._owners.get(f.user_id, "")) for f in fups],
                 history=[(h, self._owners.get(h.user_id, "")) for h in reversed(history)],
                 extras=customers.show_extras(session, customer, user=user, clock=clock),
-                can_edit=access.can_edit(user, customer), tz=clock.tz,
+                can_edit=access.can_edit(user, customer, session), tz=clock.tz,
             )  # fmt: skip
 
     def duplicates(self, values: dict[str, Any], exclude_id: int | None = None) -> list[Duplicate]:
@@ -296,28 +296,32 @@ class Backend:
     # ------------------------------------------------------------------------------------------- the pool
 
     def pool_status(self) -> str:
-        """The line above the pool table: how many customers I own against my cap."""
+        """The line above the pool table: how many customers I own against my cap (pool.max_owned)."""
         from crm_cli import pool
 
-        with self.session() as (session, user, clock):
-            return str(pool.cap_status(session, user=user, clock=clock))
+        with self.session() as (session, user, _clock):
+            cap = pool.rules(session).max_owned
+            owned = pool.owned_count(session, user.id)
+        if cap <= 0:
+            return f"you own {owned} customers (no cap)"
+        return f"you own {owned} of {cap} (pool.max_owned): room for {max(cap - owned, 0)}"
 
     def claim(self, customer_id: int) -> str:
-        from crm_cli import customers, pool
+        from crm_cli import pool
 
         with self.session(write=True) as (session, user, clock):
-            customer = customers.resolve_customer(session, f"#{customer_id}", user=user)
-            pool.claim(session, user=user, clock=clock, customer=customer)
+            customer = pool.resolve_for_pool(session, f"#{customer_id}", user=user)
+            pool.claim(session, user=user, clock=clock, customers=[customer])
             return customer.label
 
     def assign(self, customer_id: int, username: str) -> str:
-        from crm_cli import customers, pool
+        from crm_cli import pool
         from crm_cli.users import get_user
 
         with self.session(write=True) as (session, user, clock):
-            customer = customers.resolve_customer(session, f"#{customer_id}", user=user)
+            customer = pool.resolve_for_pool(session, f"#{customer_id}", user=user)
             target = get_user(session, username)
-            pool.assign(session, user=user, clock=clock, customer=customer, to=target)
+            pool.assign(session, user=user, clock=clock, customers=[customer], to=target)
             return f"{customer.label} → {target.username}"
 
 
@@ -343,4 +347,12 @@ def home_panels(session: Any, user: Any, clock: Any) -> dict[str, list[str]]:
     return out
 
 
-HOME_PANELS: list[tuple[str, Any]] = []
+def _returning_to_pool(session: Any, user: Any, clock: Any) -> list[str]:
+    """My customers the sweep will return to the pool within pool.warn_days unless followed up (crm remind)."""
+    from crm_cli.remind import pool_warning_alerts
+
+    alerts = sorted(pool_warning_alerts(session, clock, 0, {user.id}), key=lambda a: (a.due, a.customer_id or 0))
+    return [f"{a.due.strftime('%m-%d')} #{a.customer_id} {a.customer_name}" for a in alerts[:15]]
+
+
+HOME_PANELS: list[tuple[str, Any]] = [("Returning to the pool soon", _returning_to_pool)]

@@ -42,6 +42,7 @@ class CustomersScreen(DbWork, Screen[None]):
         Binding("left_square_bracket", "page(-1)", "Prev page"),
     ]
     base_owner = "all"
+    hint = "↑↓ past the edge or [ ] for more pages · enter opens · f logs a follow-up · a adds"
     fixed_page_size: int | None = None  # tests set it; otherwise the table's height decides
 
     def __init__(self) -> None:
@@ -132,8 +133,7 @@ class CustomersScreen(DbWork, Screen[None]):
         else:
             first = page.offset + 1
             text = f"{first:,}–{page.offset + len(page.rows):,} of {page.total_label}"
-        self.query_one("#status", Static).update(text + "   [dim]↑↓ past the edge or [ ] for more pages · "
-                                                 "enter opens · f logs a follow-up[/dim]")
+        self.query_one("#status", Static).update(f"{text}   [dim]{self.hint}[/dim]")
 
     # ------------------------------------------------------------------------------------------ events
 

@@ -19,6 +19,7 @@ class PoolScreen(CustomersScreen):
         Binding("g", "assign", "Assign"),
     ]
     base_owner = "pool"
+    hint = "enter (or tab) to the list, then c claims · g assigns (managers) · ↑↓ past the edge for more pages"
 
     def on_mount(self) -> None:
         super().on_mount()
