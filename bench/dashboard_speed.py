@@ -6,7 +6,8 @@
 Prints wall and CPU (process) time of:
 - start → interactive: from before `import textual` to the Home screen showing its data (agenda, numbers);
 - each search keystroke: from the key press on the Customers screen to the page of results for the new text
-  being in the table (one more frame rendered), for a typing sequence mixing short (LIKE) and long (FTS) queries.
+  being in the list (one more frame rendered), for a typing sequence mixing short (LIKE) and long (FTS) queries;
+  and, separately, until the number of matches (counted in a second worker, after the rows) is in the status line.
 Targets (issue 8): interactive ≤ 1.5 s; a keystroke shows results ≤ 150 ms.
 The database is copied first and upgraded outside the timed start (an upgrade is a one-off).
 """
@@ -72,21 +73,24 @@ async def run(db: Path, user: str, size: tuple[int, int]) -> None:
         await wait_until(pilot, lambda: getattr(app.screen, "page", None) is not None)
         print(f"customers screen, first page            {app.screen.page.total_label} visible customers")
         text = ""
-        walls, cpus = [], []
+        walls, cpus, count_walls = [], [], []
         for key in TYPING:
             text = text[:-1] if key == "backspace" else text + key
             w, c = time.perf_counter(), time.process_time()
             await pilot.press(key)
             await wait_until(pilot, lambda t=text: (app.screen.page is not None
-                                                    and (app.screen.page.query.search or "") == t
-                                                    and not any(x.is_running for x in app.workers)))
+                                                    and (app.screen.page.query.search or "") == t))
             walls.append(time.perf_counter() - w)
             cpus.append(time.process_time() - c)
+            await wait_until(pilot, lambda: app.screen.page.total >= 0 and not any(x.is_running for x in app.workers))
+            count_walls.append(time.perf_counter() - w)
             page = app.screen.page
-            print(f"  keystroke → {text!r:12} {len(page.rows):3} rows of {page.total_label:>7}"
-                  f"   wall {walls[-1] * 1000:5.0f} ms   cpu {cpus[-1] * 1000:5.0f} ms")
-        print(f"keystroke → results: median wall {statistics.median(walls) * 1000:.0f} ms, max "
-              f"{max(walls) * 1000:.0f} ms; median cpu {statistics.median(cpus) * 1000:.0f} ms (target ≤ 150 ms)")
+            print(f"  keystroke → {text!r:12} {len(page.rows):3} rows   wall {walls[-1] * 1000:5.0f} ms   cpu "
+                  f"{cpus[-1] * 1000:5.0f} ms   (count {page.total_label:>7} after {count_walls[-1] * 1000:5.0f} ms)")
+        print(f"keystroke → rows on screen: median wall {statistics.median(walls) * 1000:.0f} ms, max "
+              f"{max(walls) * 1000:.0f} ms; median cpu {statistics.median(cpus) * 1000:.0f} ms, max "
+              f"{max(cpus) * 1000:.0f} ms (target ≤ 150 ms)")
+        print(f"keystroke → match count in the status line: median wall {statistics.median(count_walls) * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

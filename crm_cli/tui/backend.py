@@ -43,6 +43,8 @@ class Page:
 
     @property
     def total_label(self) -> str:
+        if self.total < 0:
+            return "…"
         return f"{self.total:,}+" if self.capped else f"{self.total:,}"
 
 
@@ -194,7 +196,7 @@ class Backend:
         """One page of the list (``query.limit`` rows from ``query.offset``) and the number of matches (up to
         COUNT_CAP). Two steps: the page's ids first (for the default order a covering-index scan, see migration
         0008), then only the columns the table shows for those ids."""
-        from sqlalchemy import and_, func, select
+        from sqlalchemy import and_, select
 
         from crm_cli import customers
         from crm_cli.db.models import Customer
@@ -213,12 +215,27 @@ class Backend:
             by_id = {r.id: r for r in session.execute(select(*cols).where(Customer.id.in_(ids)))}  # type: ignore[union-attr]
             if any(r.owner_id and r.owner_id not in self._owners for r in by_id.values()):
                 self._load_owners(session)
-            total = -1
-            if count:
-                matches = select(Customer.id).where(where).limit(COUNT_CAP + 1).subquery()
-                total = int(session.execute(select(func.count()).select_from(matches)).scalar_one())
+            total = self._count(session, where) if count else -1
             return Page(rows=[self._row(by_id[i], clock) for i in ids if i in by_id], total=min(total, COUNT_CAP),
                         capped=total > COUNT_CAP, offset=query.offset, query=query)
+
+    def count(self, query: CustomerQuery) -> int:
+        """How many customers match (COUNT_CAP + 1 meaning "more than COUNT_CAP")."""
+        from sqlalchemy import and_
+
+        from crm_cli import customers
+
+        with self.session() as (session, user, clock):
+            return self._count(session, and_(*customers.query_conditions(session, query, user=user, clock=clock)))
+
+    @staticmethod
+    def _count(session: Any, where: Any) -> int:
+        from sqlalchemy import func, select
+
+        from crm_cli.db.models import Customer
+
+        matches = select(Customer.id).where(where).limit(COUNT_CAP + 1).subquery()
+        return int(session.execute(select(func.count()).select_from(matches)).scalar_one())
 
     def detail(self, customer_id: int) -> Detail:
         from crm_cli import access, audit, customers, followups

@@ -110,7 +110,7 @@ class CustomersScreen(DbWork, Screen[None]):
         table = self.query_one(PagedList)
         if keep_cursor:
             self._cursor_to = table.cursor_row
-        self.db_call(self.backend.customers, query, done=self.show_page, group="list",
+        self.db_call(self.backend.customers, query, count=False, done=self.show_page, group="list",
                      failed=self.list_failed)
 
     def list_failed(self, error: BaseException) -> None:
@@ -128,11 +128,25 @@ class CustomersScreen(DbWork, Screen[None]):
         table.show_rows([row_cells(r) for r in page.rows], cursor=target)
         self.query_one("#columns", Static).update(table.header())
         self._cursor_to = 0
-        if page.total == 0:
+        self.show_status()
+        if page.total < 0:  # the rows first, the number of matches a moment later
+            self.db_call(self.backend.count, page.query, done=lambda total: self.show_count(total, page),
+                         group="count")
+
+    def show_count(self, total: int, page: Page) -> None:
+        from crm_cli.tui.backend import COUNT_CAP
+
+        if self.page is page:
+            self.page.total, self.page.capped = min(total, COUNT_CAP), total > COUNT_CAP
+            self.show_status()
+
+    def show_status(self) -> None:
+        page = self.page
+        assert page is not None
+        if not page.rows and page.offset == 0:
             text = "no customers match"
         else:
-            first = page.offset + 1
-            text = f"{first:,}–{page.offset + len(page.rows):,} of {page.total_label}"
+            text = f"{page.offset + 1:,}–{page.offset + len(page.rows):,} of {page.total_label}"
         self.query_one("#status", Static).update(f"{text}   [dim]{self.hint}[/dim]")
 
     # ------------------------------------------------------------------------------------------ events
@@ -160,12 +174,13 @@ class CustomersScreen(DbWork, Screen[None]):
         new = self.row_offset + step * self.page_size
         if new < 0 or (step > 0 and new >= self.page.offset + len(self.page.rows) and len(self.page.rows) < self.page_size):
             return
-        if step > 0 and new >= self.page.total and not self.page.capped:
+        if step > 0 and 0 <= self.page.total <= new and not self.page.capped:
             return
         self.row_offset = new
         self._cursor_to = "last" if cursor == "last" else 0
         query = replace(self.build_query(), offset=new)
-        self.db_call(self.backend.customers, query, done=self.show_page, group="list", failed=self.list_failed)
+        self.db_call(self.backend.customers, query, count=False, done=self.show_page, group="list",
+                     failed=self.list_failed)
 
     def on_option_list_option_selected(self, _event: PagedList.OptionSelected) -> None:
         self.action_open()

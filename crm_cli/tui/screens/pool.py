@@ -28,10 +28,10 @@ class PoolScreen(CustomersScreen):
         self.load_status()
 
     def load_status(self) -> None:
-        self.db_call(self.backend.pool_status, done=self.show_status, group="pool-status",
-                     failed=lambda e: self.show_status(describe(e)))
+        self.db_call(self.backend.pool_status, done=self.show_cap, group="pool-status",
+                     failed=lambda e: self.show_cap(describe(e)))
 
-    def show_status(self, text: str) -> None:
+    def show_cap(self, text: str) -> None:
         self.sub_title = f"公海 public pool · {text}"
 
     def reload(self, *, keep_cursor: bool = False) -> None:
