@@ -64,6 +64,8 @@ ON_DUPLICATE = ("skip", "update", "create")
 FOOTER_WORDS = ("合计", "总计", "小计", "共计", "汇总", "制表", "打印", "审核", "total", "sum", "printed")
 MATCH_ORDER = (("code", "same code"), ("credit_key", "same credit code"), ("phone_key", "same phone"),
                ("email_key", "same e-mail"), ("name_key", "same name"))
+ANALYZE_AFTER = 1000  # an import writing this many customers refreshes the query planner's statistics
+
 # Customer columns the import may change on an update, and the extra ones `undo` restores.
 SNAPSHOT = (*CUSTOMER_FIELDS, "custom", "name_key", "phone_key", "email_key", "credit_key", "city_key", "address_key", "search_text",
             "updated_at", "updated_by", "last_followup_at", "next_followup_on")

@@ -85,6 +85,10 @@ def import_cmd(
     finally:
         if bar is not None:
             bar.stop()
+    if not dry_run and result.created + result.updated >= importer.ANALYZE_AFTER:
+        from crm_cli.commands._common import STATE
+
+        STATE.database().analyze()  # a big import changes the table sizes the query planner relies on
     importer.write_errors_file(source, result, errors_file)
     if as_json:
         _out.print_json(result.as_dict())
