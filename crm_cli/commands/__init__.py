@@ -60,3 +60,4 @@ from crm_cli.commands import pool as pool_cmds  # noqa: E402
 
 app.add_typer(pool_cmds.app, name="pool")
 app.command("remind")(__import__("crm_cli.commands.remind", fromlist=["remind_cmd"]).remind_cmd)
+app.add_typer(__import__("crm_cli.commands.approvals", fromlist=["app"]).app, name="approvals")

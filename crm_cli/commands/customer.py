@@ -382,3 +382,21 @@ def share_cmd(
         other = get_user(session, with_user)
         pool.share(session, user=user, clock=clock, customer=customer, with_user=other, revoke=revoke)
     _out.ok(f"{'Stopped sharing' if revoke else 'Shared'} {customer.label} with {other.username}")
+
+
+@app.command("invalidate")
+def invalidate_cmd(
+    ref: RefArg,
+    reason: Annotated[str, typer.Option(help="Why the customer is invalid (required)")],
+) -> None:
+    """Ask a manager or admin to mark a customer invalid (无效客户); see `crm approvals`.
+
+    Example: crm customer invalidate 明达 --reason "company closed"
+    """
+    from crm_cli import approvals, customers
+
+    with write_session() as (session, user, clock):
+        customer = customers.resolve_customer(session, ref, user=user)
+        request = approvals.request_invalidation(session, user=user, clock=clock, customer=customer, reason=reason)
+    _out.ok(f"Filed request #{request.id} to mark {customer.label} invalid; a manager or admin decides "
+            "(crm approvals list)")
