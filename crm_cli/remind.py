@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, insert, literal, null, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, insert, literal, null, or_, select, update
 from sqlmodel import Session, col
 
 from crm_cli.access import SEE_ALL, team_ids
 from crm_cli.dates import Clock
-from crm_cli.db.models import Contact, Customer, OwnershipEvent, User
+from crm_cli.db.models import Contact, Customer, CustomerShare, OwnershipEvent, User
 from crm_cli.db.types import UTCDateTime
 from crm_cli.errors import PermissionDenied
 from crm_cli.vocab import Level, Role
@@ -155,6 +155,8 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
         ["at", "customer_id", "kind", "from_user_id", "to_user_id", "by_user_id", "reason"],
         select(at, c.id, literal("sweep"), c.owner_id, null(), null(), reason).where(cond),
     ))  # fmt: skip
+    shares = CustomerShare.__table__  # type: ignore[attr-defined]
+    session.execute(delete(shares).where(shares.c.customer_id.in_(select(c.id).where(cond))))
     # The conditional update: owner and dates are checked again by the UPDATE itself, under the write lock.
     session.execute(update(Customer.__table__).where(cond).values(owner_id=None, owned_since=None))  # type: ignore[arg-type]
     return swept

@@ -188,3 +188,10 @@ def test_contact_birthday_given_as_text_is_parsed(db, clock, make_customer) -> N
         contact = add_contact(session, user=get_user(session, "boss"), clock=clock, customer=customer,
                               data={"name": "王强", "birthday": "1985-06-15"})
     assert contact.birthday.isoformat() == "1985-06-15"
+
+
+def test_a_change_of_owner_ends_the_old_owners_shares(team, make_customer) -> None:
+    cid = make_customer("明达", owner="chen").id
+    team("customer", "share", "明达", "--with", "wang", user="chen")
+    team("customer", "transfer", "明达", "--to", "emily", user="chen")
+    assert team("customer", "show", str(cid), user="wang").exit_code == 3

@@ -299,3 +299,20 @@ def test_mail_server_down_prints_the_alerts_and_exits_non_zero(reps, make_custom
     result = remind(reps, "--mail")
     assert result.exit_code == 1 and "cannot send mail" in result.stderr
     assert "明达" in result.stdout
+
+
+def test_sweep_ends_shares_of_the_swept_customer(reps, make_customer, db) -> None:
+    from crm_cli.db.models import CustomerShare
+
+    cid = make_customer("明达", owner="wang").id
+    reps("customer", "share", str(cid), "--with", "chen", user="wang")
+    remind(reps, "--now", AFTER_IDLE)
+    with db.read() as session:
+        assert session.get(CustomerShare, (cid, _id(db, "chen"))) is None
+
+
+def _id(db, name):
+    from crm_cli.users import get_user
+
+    with db.read() as session:
+        return get_user(session, name).id

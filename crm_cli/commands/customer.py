@@ -180,6 +180,9 @@ def show_cmd(ref: RefArg, as_json: JsonOpt = False) -> None:
         data["contacts"] = [c.model_dump() for c in people]
         data["followups"] = [f.model_dump() | {"user": names.get(f.user_id)} for f in recent]  # type: ignore[arg-type]
         extra = customers.show_extras(session, customer, user=user, clock=clock)
+        from crm_cli.pool import shared_with
+
+        data["shared_with"] = shared_with(session, customer)
     data.update(extra)
     if as_json:
         _out.print_json(data)
@@ -189,6 +192,7 @@ def show_cmd(ref: RefArg, as_json: JsonOpt = False) -> None:
         [
             ("Code", customer.code), ("Level", f"{customer.level} {level_label(customer.level, 'zh')}"),
             ("Stars", "★" * customer.stars if customer.stars else None), ("Owner", data["owner"] or "(public pool)"),
+            ("Shared with", ", ".join(data["shared_with"]) or None),
             ("Source", customer.source), ("Region", customer.region), ("Industry", customer.industry),
             ("Target", "yes" if customer.is_target else None), ("Credit code", customer.credit_code),
             ("Phone", customer.phone), ("E-mail", customer.email), ("Website", customer.website),
