@@ -51,6 +51,9 @@ class Alert:
 
 AlertProvider = Callable[[Session, Clock, int, "set[int] | None"], list[Alert]]
 ALERT_PROVIDERS: list[AlertProvider] = []
+# Modules that register providers when imported (e.g. payment plans, contracts): imported by collect_alerts, so
+# that plugging in a new kind is one entry here plus ``register_alert_provider(fn)`` in that module.
+ALERT_MODULES: list[str] = []
 # Providers that also accept ``fresh_only=True`` and then leave out already delivered alerts themselves (in SQL).
 FRESH_AWARE: set[Any] = set()
 # Display order of kinds; unknown (plugged-in) kinds come after these, alphabetically.
@@ -301,8 +304,12 @@ def _kind_rank(kind: str) -> tuple[int, str]:
 def collect_alerts(
     session: Session, clock: Clock, days: int, user_ids: set[int] | None, *, fresh_only: bool = False
 ) -> list[Alert]:
+    import importlib
+
+    for module in ALERT_MODULES:
+        importlib.import_module(module)
     alerts: list[Alert] = []
-    for provider in ALERT_PROVIDERS:
+    for provider in list(ALERT_PROVIDERS):
         if fresh_only and provider in FRESH_AWARE:
             found = provider(session, clock, days, user_ids, fresh_only=True)  # type: ignore[call-arg]
         else:

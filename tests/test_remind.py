@@ -316,3 +316,23 @@ def _id(db, name):
 
     with db.read() as session:
         return get_user(session, name).id
+
+
+def test_alert_modules_are_imported_so_their_providers_run(reps, make_customer, tmp_path, monkeypatch) -> None:
+    from crm_cli import remind as remind_mod
+
+    cid = make_customer("明达", owner="wang").id
+    (tmp_path / "crm_contracts_plugin.py").write_text(
+        "from datetime import timedelta\n"
+        "from crm_cli.remind import Alert, register_alert_provider\n"
+        "@register_alert_provider\n"
+        "def contracts(session, clock, days, user_ids):\n"
+        "    from crm_cli.users import get_user\n"
+        f"    return [Alert(get_user(session, 'wang').id, 'contract', {cid}, '明达', clock.today + timedelta(days=5),\n"
+        "                  'contract expires', 'contract:9')]\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(remind_mod, "ALERT_PROVIDERS", list(remind_mod.ALERT_PROVIDERS))
+    monkeypatch.setattr(remind_mod, "ALERT_MODULES", ["crm_contracts_plugin"])
+    monkeypatch.delitem(sys.modules, "crm_contracts_plugin", raising=False)
+    alerts = remind_json(reps)["alerts"]
+    assert [(a["kind"], a["text"]) for a in alerts] == [("contract", "contract expires")]
