@@ -141,7 +141,7 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
     reason = case((idle, literal(idle_text)), else_=literal(unwon_text)) if idle is not None else literal(unwon_text)
     rows = session.execute(
         select(c.id, c.name, c.owner_id, c.last_followup_at, c.owned_since, reason.label("reason")).where(cond)
-        .order_by(c.owner_id, c.id)
+        .order_by(c.id)
     ).all()  # fmt: skip
     swept = []
     for cid, name, owner_id, last_at, since, why in rows:
@@ -150,18 +150,26 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
         else:
             detail = f"last follow-up {_local_date(last_at, clock)}" if last_at else "never followed up"
         swept.append(Swept(int(cid), name, int(owner_id), f"{why} ({detail})"))
-    if dry_run or not swept:
-        return swept
-    history = OwnershipEvent.__table__  # type: ignore[attr-defined]
-    at = bindparam("sweep_at", value=clock.now, type_=UTCDateTime())
-    session.execute(insert(history).from_select(
-        ["at", "customer_id", "kind", "from_user_id", "to_user_id", "by_user_id", "reason"],
-        select(at, c.id, literal("sweep"), c.owner_id, null(), null(), reason).where(cond),
-    ))  # fmt: skip
-    shares = CustomerShare.__table__  # type: ignore[attr-defined]
-    session.execute(delete(shares).where(shares.c.customer_id.in_(select(c.id).where(cond))))
-    # The conditional update: owner and dates are checked again by the UPDATE itself, under the write lock.
-    session.execute(update(Customer.__table__).where(cond).values(owner_id=None, owned_since=None))  # type: ignore[arg-type]
+    if not dry_run and swept:
+        from crm_cli.db import bulk
+
+        bulk.enlarge_cache(session)
+        ids = bulk.load_sweep(session, [(s.customer_id, s.from_user_id, s.reason) for s in swept])
+        history = OwnershipEvent.__table__  # type: ignore[attr-defined]
+        at = bindparam("sweep_at", value=clock.now, type_=UTCDateTime())
+        session.execute(insert(history).from_select(
+            ["at", "customer_id", "kind", "from_user_id", "to_user_id", "by_user_id", "reason"],
+            select(at, ids.c.id, literal("sweep"), ids.c.owner_id, null(), null(), ids.c.reason),
+        ))  # fmt: skip
+        shares = CustomerShare.__table__  # type: ignore[attr-defined]
+        session.execute(delete(shares).where(shares.c.customer_id.in_(select(ids.c.id))))
+        # The conditional update: owner and dates are checked again by the UPDATE itself, under the write lock.
+        done = session.execute(
+            update(Customer.__table__).where(c.id.in_(select(ids.c.id)), cond)  # type: ignore[arg-type]
+            .values(owner_id=None, owned_since=None)
+        ).rowcount  # fmt: skip
+        assert done == len(swept), (done, len(swept))  # one write transaction: nothing can differ in between
+    swept.sort(key=lambda s: (s.from_user_id, s.customer_id))
     return swept
 
 
