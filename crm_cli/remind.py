@@ -244,22 +244,16 @@ def pool_warning_alerts(session: Session, clock: Clock, days: int, user_ids: set
     return out
 
 
-def _birthday_in(year: int, birthday: date) -> date:
-    try:
-        return birthday.replace(year=year)
-    except ValueError:  # 29 February in a common year: celebrate on the 28th
-        return date(year, 2, 28)
-
-
 def birthday_alerts(session: Session, clock: Clock, days: int, user_ids: set[int] | None) -> list[Alert]:
     """Contacts' birthdays from today to ``days`` ahead, for the owner of the contact's customer."""
     from crm_cli.db.bulk import month_day
 
     today = clock.today
     window = [today + timedelta(days=n) for n in range(max(days, 0) + 1)]
-    md = {d.strftime("%m-%d") for d in window}
-    if any(d.month == 2 and d.day == 28 for d in window) and not any(d.month == 2 and d.day == 29 for d in window):
-        md.add("02-29")
+    # month-day → the date in the window it falls on; 29 February is celebrated on the 28th in a common year.
+    md = {f"{d.month:02d}-{d.day:02d}": d for d in window}
+    if "02-28" in md and "02-29" not in md:
+        md["02-29"] = md["02-28"]
     c = Customer.__table__.c  # type: ignore[attr-defined]
     k = Contact.__table__.c  # type: ignore[attr-defined]
     rows = session.execute(
@@ -269,7 +263,7 @@ def birthday_alerts(session: Session, clock: Clock, days: int, user_ids: set[int
     ).all()  # fmt: skip
     out = []
     for contact_id, person, title, birthday, cid, name, owner_id in rows:
-        due = next((d for d in window if _birthday_in(d.year, birthday) == d), None)
+        due = md.get(f"{birthday.month:02d}-{birthday.day:02d}")
         if due is None:
             continue
         age = due.year - birthday.year

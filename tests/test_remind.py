@@ -336,3 +336,10 @@ def test_alert_modules_are_imported_so_their_providers_run(reps, make_customer, 
     monkeypatch.delitem(sys.modules, "crm_contracts_plugin", raising=False)
     alerts = remind_json(reps)["alerts"]
     assert [(a["kind"], a["text"]) for a in alerts] == [("contract", "contract expires")]
+
+
+def test_a_29_february_birthday_is_alerted_on_the_28th_in_a_common_year(reps, make_customer) -> None:
+    cid = make_customer("明达", owner="wang").id
+    reps("contact", "add", str(cid), "王强", "--birthday", "1988-02-29", user="wang")
+    alerts = remind_json(reps, "--now", "2027-02-27 09:00", "--days", "2", "--no-sweep")["alerts"]
+    assert [(a["kind"], a["due"]) for a in alerts if a["kind"] == "birthday"] == [("birthday", "2027-02-28")]
