@@ -56,8 +56,6 @@ app.command("today")(today_cmd)
 app.add_typer(user.app, name="user")
 app.add_typer(config_cmds.app, name="config")
 app.command("demo")(demo_cmd)
-from crm_cli.commands import pool as pool_cmds  # noqa: E402
-
-app.add_typer(pool_cmds.app, name="pool")
+app.add_typer(__import__("crm_cli.commands.pool", fromlist=["app"]).app, name="pool")
 app.command("remind")(__import__("crm_cli.commands.remind", fromlist=["remind_cmd"]).remind_cmd)
 app.add_typer(__import__("crm_cli.commands.approvals", fromlist=["app"]).app, name="approvals")
