@@ -130,7 +130,13 @@ def _rule_text(rules: Any) -> tuple[str, str]:
 
 
 def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swept]:
-    """Return every customer that breaks a pool rule to the pool, recording why. Bulk SQL; see the module doc."""
+    """Return every customer that breaks a pool rule to the pool, recording why. Bulk SQL; see the module doc.
+
+    Step 1 reads only indexed columns (ids, owners, rule, local dates of the last follow-up and of the assignment:
+    SQLite computes those at the current UTC offset of the zone); step 2 puts the ids in a temporary table and
+    reads the names in id order; then history, shares and the conditional UPDATE work set-wise on that table."""
+    from crm_cli.db import bulk
+
     base, idle, unwon, rules = sweep_conditions(session, clock)
     rules_on = [r for r in (idle, unwon) if r is not None]
     if not rules_on:
@@ -138,23 +144,27 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
     c = Customer.__table__.c  # type: ignore[attr-defined]
     cond = and_(base, or_(*rules_on))
     idle_text, unwon_text = _rule_text(rules)
-    reason = case((idle, literal(idle_text)), else_=literal(unwon_text)) if idle is not None else literal(unwon_text)
+    is_idle = case((idle, literal(1)), else_=literal(0)) if idle is not None else literal(0)
+    offset = clock.now.astimezone(clock.tz).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
     rows = session.execute(
-        select(c.id, c.name, c.owner_id, c.last_followup_at, c.owned_since, reason.label("reason")).where(cond)
-        .order_by(c.id)
+        select(c.id, c.owner_id, is_idle, bulk.local_date(c.last_followup_at, minutes),
+               bulk.local_date(c.owned_since, minutes)).where(cond).order_by(c.id)
     ).all()  # fmt: skip
-    swept = []
-    for cid, name, owner_id, last_at, since, why in rows:
-        if why != idle_text:
-            detail = f"owned since {_local_date(since, clock)}"
+    if not rows:
+        return []
+    found = []
+    for cid, owner_id, idle_hit, last_day, since_day in rows:
+        if not idle_hit:
+            why = f"{unwon_text} (owned since {since_day or 'never'})"
         else:
-            detail = f"last follow-up {_local_date(last_at, clock)}" if last_at else "never followed up"
-        swept.append(Swept(int(cid), name, int(owner_id), f"{why} ({detail})"))
-    if not dry_run and swept:
-        from crm_cli.db import bulk
-
-        bulk.enlarge_cache(session)
-        ids = bulk.load_sweep(session, [(s.customer_id, s.from_user_id, s.reason) for s in swept])
+            why = f"{idle_text} ({f'last follow-up {last_day}' if last_day else 'never followed up'})"
+        found.append((int(cid), int(owner_id), why))
+    bulk.enlarge_cache(session)
+    ids = bulk.load_sweep(session, found)
+    names = dict(session.execute(select(ids.c.id, c.name).join_from(ids, Customer.__table__, c.id == ids.c.id)).all())  # type: ignore[arg-type]
+    swept = [Swept(cid, names.get(cid, ""), owner_id, why) for cid, owner_id, why in found]
+    if not dry_run:
         history = OwnershipEvent.__table__  # type: ignore[attr-defined]
         at = bindparam("sweep_at", value=clock.now, type_=UTCDateTime())
         session.execute(insert(history).from_select(
@@ -177,10 +187,11 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
 
 
 def _owned(c: Any, user_ids: set[int] | None) -> list[Any]:
-    conds = [c.owner_id.is_not(None), c.deleted_at.is_(None), c.level != Level.INVALID.value]
-    if user_ids is not None:
-        conds.append(c.owner_id.in_(sorted(user_ids)))
-    return conds
+    """Live, valid customers owned by ``user_ids`` (None: by anyone). The owner is always given as an IN list
+    (all users when None) so that SQLite walks ix_customers_owner_due / _clock per owner."""
+    users = User.__table__.c  # type: ignore[attr-defined]
+    owners = c.owner_id.in_(sorted(user_ids)) if user_ids is not None else c.owner_id.in_(select(users.id))
+    return [owners, c.deleted_at.is_(None), c.level != Level.INVALID.value]
 
 
 def followup_alerts(

@@ -17,6 +17,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
+    func,
     insert,
     literal_column,
     select,
@@ -120,3 +121,9 @@ def enlarge_cache(session: Any, mib: int = 256) -> None:
     """A bigger page cache for this connection before a bulk update (SQLite's default is 2 MiB), so that updating
     many rows and their indexes does not evict and re-read the same pages."""
     session.connection().connection.driver_connection.execute(f"PRAGMA cache_size = -{int(mib) * 1024}")
+
+
+def local_date(column: Any, offset_minutes: int) -> Any:
+    """The calendar date of a stored UTC instant at a fixed offset from UTC, computed by SQLite (``date(col,
+    '+480 minutes')``): cheap enough for 100k rows, where converting every value in Python is not."""
+    return func.date(column, f"{int(offset_minutes):+d} minutes")
