@@ -255,9 +255,14 @@ def pool_warning_alerts(session: Session, clock: Clock, days: int, user_ids: set
     return out
 
 
-def birthday_alerts(session: Session, clock: Clock, days: int, user_ids: set[int] | None) -> list[Alert]:
-    """Contacts' birthdays from today to ``days`` ahead, for the owner of the contact's customer."""
-    from crm_cli.db.bulk import month_day
+def birthday_alerts(
+    session: Session, clock: Clock, days: int, user_ids: set[int] | None, *, fresh_only: bool = False
+) -> list[Alert]:
+    """Contacts' birthdays from today to ``days`` ahead, for the owner of the contact's customer.
+    ``fresh_only`` leaves out delivered ones in SQL (the due day is mapped from the month-day by a CASE)."""
+    from sqlalchemy import String, cast
+
+    from crm_cli.db.bulk import month_day, not_delivered
 
     today = clock.today
     window = [today + timedelta(days=n) for n in range(max(days, 0) + 1)]
@@ -267,10 +272,14 @@ def birthday_alerts(session: Session, clock: Clock, days: int, user_ids: set[int
         md["02-29"] = md["02-28"]
     c = Customer.__table__.c  # type: ignore[attr-defined]
     k = Contact.__table__.c  # type: ignore[attr-defined]
+    conds = [month_day("contacts.birthday").in_(sorted(md)), *_owned(c, user_ids)]
+    if fresh_only:
+        due_sql = case({m: d.isoformat() for m, d in md.items()}, value=month_day("contacts.birthday"))
+        conds.append(not_delivered(c.owner_id, "birthday", literal("contact:") + cast(k.id, String), due_sql))
     rows = session.execute(
         select(k.id, k.name, k.title, k.birthday, c.id, c.name, c.owner_id)
         .join_from(Contact.__table__, Customer.__table__, k.customer_id == c.id)  # type: ignore[arg-type]
-        .where(month_day("contacts.birthday").in_(sorted(md)), *_owned(c, user_ids))
+        .where(*conds)
     ).all()  # fmt: skip
     out = []
     for contact_id, person, title, birthday, cid, name, owner_id in rows:
@@ -288,6 +297,7 @@ register_alert_provider(followup_alerts)
 FRESH_AWARE.add(followup_alerts)
 register_alert_provider(pool_warning_alerts)
 register_alert_provider(birthday_alerts)
+FRESH_AWARE.add(birthday_alerts)
 
 
 # -------------------------------------------------------------------------------------------------- the run

@@ -343,3 +343,19 @@ def test_a_29_february_birthday_is_alerted_on_the_28th_in_a_common_year(reps, ma
     reps("contact", "add", str(cid), "王强", "--birthday", "1988-02-29", user="wang")
     alerts = remind_json(reps, "--now", "2027-02-27 09:00", "--days", "2", "--no-sweep")["alerts"]
     assert [(a["kind"], a["due"]) for a in alerts if a["kind"] == "birthday"] == [("birthday", "2027-02-28")]
+
+
+def test_delivered_alerts_are_left_out_by_the_providers_own_sql(reps, make_customer, db) -> None:
+    from crm_cli import remind as remind_mod
+
+    cid = make_customer("明达", owner="wang").id
+    reps("contact", "add", str(cid), "王强", "--birthday", "1985-11-25", user="wang")
+    log_followup(db, cid, FIXED_NOW, next_on=date(2026, 11, 23))
+    clock = Clock(FIXED_NOW, TZ)
+    providers = (remind_mod.birthday_alerts, remind_mod.followup_alerts)
+    with db.read() as session:
+        assert [len(p(session, clock, 7, None, fresh_only=True)) for p in providers] == [1, 1]
+    assert remind(reps).stdout  # delivers both
+    with db.read() as session:
+        assert [len(p(session, clock, 7, None, fresh_only=True)) for p in providers] == [0, 0]
+        assert [len(p(session, clock, 7, None)) for p in providers] == [1, 1]
