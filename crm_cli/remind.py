@@ -53,7 +53,7 @@ AlertProvider = Callable[[Session, Clock, int, "set[int] | None"], list[Alert]]
 ALERT_PROVIDERS: list[AlertProvider] = []
 # Modules that register providers when imported (e.g. payment plans, contracts): imported by collect_alerts, so
 # that plugging in a new kind is one entry here plus ``register_alert_provider(fn)`` in that module.
-ALERT_MODULES: list[str] = []
+ALERT_MODULES: list[str] = ["crm_cli.sales_alerts"]
 # Providers that also accept ``fresh_only=True`` and then leave out already delivered alerts themselves (in SQL).
 FRESH_AWARE: set[Any] = set()
 # Display order of kinds; unknown (plugged-in) kinds come after these, alphabetically.

@@ -65,21 +65,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_invalidation_status", "invalidation_requests", ["status", "requested_at"])
-    # The owner indexes of 0001 become wider so that the sweep, the pool warnings and the follow-up alerts filter on
-    # the index alone (SQLite then reads a table row only for a match). Two indexes that contain owner_id instead of
-    # four: a sweep that changes 100k owners maintains half as many B-trees.
-    op.drop_index("ix_customers_owner_last", "customers")
-    op.drop_index("ix_customers_owner_next", "customers")
-    op.create_index("ix_customers_owner_clock", "customers",
-                    ["owner_id", "last_followup_at", "owned_since", "level", "deleted_at"])
-    op.create_index("ix_customers_owner_due", "customers", ["owner_id", "next_followup_on", "level", "deleted_at"])
+    # Partial indexes over owned, live customers holding every column the sweep, the pool warnings and the
+    # follow-up alerts test: SQLite filters on the index and reads a table row only for a match.
+    owned = sa.text("owner_id IS NOT NULL AND deleted_at IS NULL")
+    op.create_index("ix_customers_owned_clock", "customers", ["owner_id", "owned_since", "last_followup_at", "level"],
+                    sqlite_where=owned)
+    op.create_index("ix_customers_owned_due", "customers", ["next_followup_on", "owner_id", "level"],
+                    sqlite_where=owned)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_customers_owner_due", "customers")
-    op.drop_index("ix_customers_owner_clock", "customers")
-    op.create_index("ix_customers_owner_last", "customers", ["owner_id", "last_followup_at"])
-    op.create_index("ix_customers_owner_next", "customers", ["owner_id", "next_followup_on"])
+    op.drop_index("ix_customers_owned_due", "customers")
+    op.drop_index("ix_customers_owned_clock", "customers")
     op.drop_index("ix_invalidation_status", "invalidation_requests")
     for table in ("invalidation_requests", "alert_deliveries", "customer_shares", "ownership_history"):
         op.drop_table(table)
