@@ -359,3 +359,19 @@ def test_delivered_alerts_are_left_out_by_the_providers_own_sql(reps, make_custo
     with db.read() as session:
         assert [len(p(session, clock, 7, None, fresh_only=True)) for p in providers] == [0, 0]
         assert [len(p(session, clock, 7, None)) for p in providers] == [1, 1]
+
+
+def test_remind_includes_payment_alerts_from_the_sales_module_once(reps, db, clock, make_customer) -> None:
+    from crm_cli import products
+    from crm_cli.users import get_user
+    from tests.test_contracts import _planned
+
+    made = make_customer("明达电子", owner="wang", level="intent")
+    with db.write() as session:
+        boss = get_user(session, "boss")
+        products.add_product(session, user=boss, clock=clock, data={"code": "P-100", "name": "CRM", "price": "1000"})
+        products.add_product(session, user=boss, clock=clock, data={"code": "P-200", "name": "实施", "price": "5000"})
+    _planned(db, clock, made)
+    kinds = [(a["user"], a["kind"]) for a in remind_json(reps, "--no-sweep")["alerts"]]
+    assert ("wang", "payment_overdue") in kinds and ("wang", "payment_due") in kinds
+    assert remind(reps, "--no-sweep").stdout == ""
