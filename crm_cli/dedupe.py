@@ -369,7 +369,7 @@ def score_rows(rows: list[Any], threshold: int, stats: SearchStats | None = None
     """All pairs of ``rows`` scoring at least ``threshold``, with reasons."""
     if len(rows) < 2:
         return []
-    cutoff = max(threshold - 30, 30)
+    cutoff = max(threshold - 20, 30)
     ii, jj, pre = candidate_pairs(rows, cutoff)
     feats: dict[int, Features] = {}
 

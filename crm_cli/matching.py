@@ -93,23 +93,30 @@ def name_similarity(a: str, b: str) -> int:
 
 
 def _words_similarity(wa: list[str], wb: list[str]) -> float:
-    from rapidfuzz import fuzz
-
     if "".join(wa) == "".join(wb):
         return 98.0  # "gist brocades" vs "gistbrocades"
+    return 100 * (_cover(wa, wb) + _cover(wb, wa)) / 2
 
-    def cover(xs: list[str], ys: list[str]) -> float:
-        total = 0.0
-        weight = 0.0
-        for x in xs:
-            best = max(fuzz.ratio(x, y) for y in ys)
-            w = len(x) ** 0.5
-            weight += w
-            if best >= 75:
-                total += w * best / 100
-        return total / weight if weight else 0.0
 
-    return 100 * (cover(wa, wb) + cover(wb, wa)) / 2
+def _cover(xs: list[str], ys: list[str]) -> float:
+    """Share of ``xs`` (weighted by √length) found in ``ys``, exactly or with a typo (word ratio ≥ 75)."""
+    from rapidfuzz import fuzz, process
+
+    present = set(ys)
+    total = weight = 0.0
+    for x in xs:
+        w = _WEIGHTS[len(x)] if len(x) < len(_WEIGHTS) else len(x) ** 0.5
+        weight += w
+        if x in present:
+            total += w
+        else:
+            best = process.extractOne(x, ys, scorer=fuzz.ratio, score_cutoff=75)
+            if best is not None:
+                total += w * best[1] / 100
+    return total / weight if weight else 0.0
+
+
+_WEIGHTS = [n**0.5 for n in range(64)]
 
 
 def address_similarity(a: str | None, b: str | None) -> int | None:
@@ -121,8 +128,8 @@ def address_similarity(a: str | None, b: str | None) -> int | None:
 
     score = max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
     numbers_a, numbers_b = _NUMBERS.findall(a), _NUMBERS.findall(b)
-    if numbers_a and numbers_b and set(numbers_a) != set(numbers_b):
-        score = min(score, 60)  # 95 King Street is not 159 King Street
+    if numbers_a and numbers_b and numbers_a[0] != numbers_b[0] and set(numbers_a) != set(numbers_b):
+        score = min(score, 30)  # 95 King Street is not 159 King Street
     return int(round(score))
 
 
@@ -159,11 +166,13 @@ def score_pair(a: Features, b: Features, name_score: int | None = None) -> tuple
         reasons.append("same address")
         if ns >= 60:
             score = max(score, 80 + ns / 5)
-    if not strong:
-        if a.city and b.city and a.city != b.city:
-            score = min(score, 70)
-            reasons.append(f"different city ({a.city} ≠ {b.city})")
-        elif asim is not None and asim < 50:
-            score -= 12
-            reasons.append("different address")
+    elif asim is not None and asim < 50 and not (a.credit and a.credit == b.credit) and not (
+            a.email and a.email == b.email):
+        # Same name, different address: a branch or another site, not the same customer. A shared phone is
+        # then the head office's switchboard.
+        score = min(score, 75)
+        reasons.append("different address")
+    elif not strong and a.city and b.city and a.city != b.city:
+        score = min(score, 70)
+        reasons.append(f"different city ({a.city} ≠ {b.city})")
     return int(round(min(score, 100))), reasons
