@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC
 from typing import Any
 
@@ -25,6 +26,19 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 
 def next_id(session: Session, table: Table) -> int:
     return int(session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
+
+
+@contextmanager
+def bulk_cache(session: Session, mib: int = 256) -> Iterator[None]:
+    """A bigger SQLite page cache for this connection while a bulk write runs: with the default 2 MiB, inserting
+    100k rows into a table with a dozen indexes keeps evicting and re-reading index pages."""
+    conn = session.connection()
+    old = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{mib * 1024}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(old)}")
 
 
 def _encoder(column: Any) -> Any:
