@@ -65,7 +65,7 @@ FOOTER_WORDS = ("合计", "总计", "小计", "共计", "汇总", "制表", "打
 MATCH_ORDER = (("code", "same code"), ("credit_key", "same credit code"), ("phone_key", "same phone"),
                ("email_key", "same e-mail"), ("name_key", "same name"))
 # Customer columns the import may change on an update, and the extra ones `undo` restores.
-SNAPSHOT = (*CUSTOMER_FIELDS, "custom", "name_key", "phone_key", "email_key", "credit_key", "search_text",
+SNAPSHOT = (*CUSTOMER_FIELDS, "custom", "name_key", "phone_key", "email_key", "credit_key", "city_key", "address_key", "search_text",
             "updated_at", "updated_by", "last_followup_at", "next_followup_on")
 
 # Other capabilities can cap how many customers one user owns (the pool issue): (session, user_id) -> cap or None.
@@ -638,7 +638,7 @@ def _match_database(planner: _Planner, result: ImportResult) -> None:
 
     session, options = planner.session, planner.options
     table = Customer.__table__  # type: ignore[attr-defined]
-    from crm_cli.db import bulk
+    from crm_cli.db import bulkimport as bulk
 
     groups = planner.groups
     code_hits = bulk.lookup(session, table, "code", (g.values.get("code") for g in groups), live_only=False,
@@ -901,7 +901,7 @@ def _import_source(
                 result.related_sheets.append(other.name)
     if progress:
         progress("matching duplicates", 0, 1)
-    from crm_cli.db.bulk import bulk_cache
+    from crm_cli.db.bulkimport import bulk_cache
 
     with bulk_cache(session, 64):
         _match_database(planner, result)
@@ -926,7 +926,7 @@ def _import_source(
         return result
     if progress:
         progress("writing", 0, 1)
-    from crm_cli.db.bulk import bulk_cache
+    from crm_cli.db.bulkimport import bulk_cache
 
     with bulk_cache(session):
         _write(session, user=user, clock=clock, source=source, options=options, result=result,
@@ -952,7 +952,7 @@ def _plain(value: Any) -> Any:
 def _write(session: Session, *, user: User, clock: Clock, source: Source, options: ImportOptions,
            result: ImportResult, creates: list[Group], updates: list[Group]) -> None:
     from crm_cli.customers import compute_keys
-    from crm_cli.db import bulk
+    from crm_cli.db import bulkimport as bulk
     from crm_cli.db.search import build_search_text
 
     now = clock.now
@@ -1098,6 +1098,9 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
     bulk.update_rows(session, customers_t, update_rows, SNAPSHOT)
     bulk.insert_rows(session, ImportItem.__table__, item_rows)  # type: ignore[attr-defined]
     bulk.insert_rows(session, audit_t, audit_rows)
+    from crm_cli.dedupe import index_ids
+
+    index_ids(session, [*range(first_customer, cust_id), *(r["_id"] for r in update_rows)])
     batch.customers_from, batch.customers_to = (first_customer, cust_id - 1) if cust_rows else (None, None)
     batch.contacts_from, batch.contacts_to = (first_contact, contact_id - 1) if contact_rows else (None, None)
     batch.followups_from, batch.followups_to = (first_follow, follow_id - 1) if follow_rows else (None, None)
@@ -1180,7 +1183,7 @@ def undo_batch(session: Session, *, user: User, clock: Clock, batch_id: int, kee
     from sqlalchemy import and_, func
 
     from crm_cli.customers import compute_keys
-    from crm_cli.db import bulk
+    from crm_cli.db import bulkimport as bulk
     from crm_cli.vocab import Role
 
     batch = session.get(ImportBatch, batch_id)
@@ -1254,6 +1257,9 @@ def undo_batch(session: Session, *, user: User, clock: Clock, batch_id: int, kee
         session.add(item)
     if reverts:
         bulk.update_rows(session, customers_t, reverts, list(SNAPSHOT))
+        from crm_cli.dedupe import index_ids
+
+        index_ids(session, [r["_id"] for r in reverts])
     result.reverted = len(reverts)
     bulk.insert_rows(session, AuditEntry.__table__, audit_rows)  # type: ignore[attr-defined]
     batch.undone_at = now

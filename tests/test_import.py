@@ -91,10 +91,10 @@ def test_numbers_in_phone_and_code_columns_become_exact_digit_strings(tmp_path: 
                                                                        boss: Any) -> None:
     path = xlsx(tmp_path / "n.xlsx", [["客户名称", "客户编号", "电话", "手机", "联系人"],
                                       ["甲公司", 123, 75586001234, 13812345678, "张伟"],
-                                      ["乙公司", "000456", "0755-86001234", 13912345678.0, "李娜"]])
+                                      ["乙公司", "000456", "0755-86009999", 13912345678.0, "李娜"]])
     run(db, clock, path)
     a, b = customers(db)
-    assert (a.code, a.phone, b.code, b.phone) == ("123", "75586001234", "000456", "0755-86001234")
+    assert (a.code, a.phone, b.code, b.phone) == ("123", "75586001234", "000456", "0755-86009999")
     assert contacts_of(db, a.id)[0].mobile == "13812345678"
     assert contacts_of(db, b.id)[0].mobile == "13912345678"
 
@@ -522,3 +522,14 @@ def test_big_imports_fill_the_search_index_in_bulk_and_keep_its_trigger(
     with db.read() as session:
         assert [c.name for c in list_customers(session, CustomerQuery(search="远航物"), user=boss, clock=clock)] == [
             "杭州远航物流"]
+
+
+def test_imported_customers_are_found_by_the_fuzzy_entry_check(tmp_path: Path, cli: Any) -> None:
+    path = xlsx(tmp_path / "fuzzy.xlsx", [["客户名称", "电话"], ["深圳市明达电子科技有限公司", "0755-86001234"]])
+    assert cli("import", str(path)).exit_code == 0
+    added = cli("customer", "add", "明达电子科技（深圳）有限公司")
+    assert added.exit_code == 4, added.stderr
+    assert "深圳市明达电子科技有限公司" in added.stderr
+    assert cli("import", "undo", "1").exit_code == 0
+    again = cli("customer", "add", "明达电子科技（深圳）有限公司")
+    assert again.exit_code == 0, again.stderr  # the undone import left no tokens behind

@@ -56,5 +56,32 @@ app.command("today")(today_cmd)
 app.add_typer(user.app, name="user")
 app.add_typer(config_cmds.app, name="config")
 app.command("demo")(demo_cmd)
+from crm_cli.commands import pool as pool_cmds  # noqa: E402
+
+app.add_typer(pool_cmds.app, name="pool")
+app.command("remind")(__import__("crm_cli.commands.remind", fromlist=["remind_cmd"]).remind_cmd)
+from crm_cli.commands import product as product_cmds  # noqa: E402
+
+app.add_typer(product_cmds.app, name="product")
+from crm_cli.commands import deal as deal_cmds  # noqa: E402
+
+app.add_typer(deal_cmds.app, name="deal")
+from crm_cli.commands import contract as contract_cmds  # noqa: E402
+
+app.add_typer(contract_cmds.app, name="contract")
+from crm_cli.commands import payment as payment_cmds  # noqa: E402
+
+app.add_typer(payment_cmds.app, name="payment")
+from crm_cli.commands import dedupe as dedupe_cmds  # noqa: E402
+from crm_cli.commands import merge as merge_cmds  # noqa: E402
+
+app.command("dedupe")(dedupe_cmds.dedupe_cmd)
+app.command("merge")(merge_cmds.merge_cmd)
 app.add_typer(__import__("crm_cli.commands.importing", fromlist=["app"]).app, name="import")
 app.add_typer(__import__("crm_cli.commands.importing", fromlist=["export_app"]).export_app, name="export")
+
+from crm_cli.commands import report as report_cmds  # noqa: E402
+from crm_cli.commands import target as target_cmds  # noqa: E402
+
+app.add_typer(report_cmds.app, name="report")
+app.add_typer(target_cmds.app, name="target")
