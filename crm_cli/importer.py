@@ -55,7 +55,7 @@ from crm_cli.sheets.mapping import (
 from crm_cli.sheets.reader import RawSheet
 
 register(
-    SettingSpec("import.fuzzy_check_rows", int, 2000,
+    SettingSpec("import.fuzzy_check_rows", int, 300,
                 "imports of up to this many customers also run the per-row duplicate check (fuzzy matching); "
                 "bigger files match exact keys only, in bulk", 0),
 )
