@@ -906,12 +906,7 @@ def _import_source(
     with bulk_cache(session, 64):
         _match_database(planner, result)
     _assign_owners(planner, result)
-    bad_rows = {e.row for e in result.errors if e.sheet is None}
-    for g in planner.groups:
-        if g.action in ("create", "update") and bad_rows & set(g.rows[1:]):
-            pass  # a refused row adds nothing; the group's other rows stand
-        if g.action == "skip":
-            result.skipped += 1
+    result.skipped += sum(1 for g in planner.groups if g.action == "skip")
     creates = [g for g in planner.groups if g.action == "create"]
     updates = [g for g in planner.groups if g.action == "update"]
     result.created, result.updated = len(creates), len(updates)
@@ -1180,7 +1175,7 @@ def undo_batch(session: Session, *, user: User, clock: Clock, batch_id: int, kee
 
     Records changed since the import (any audit entry after the batch's own) are not touched: the undo is
     refused with a list of them, or, with ``keep_changed``, undoes the rest and returns them in ``kept``."""
-    from sqlalchemy import and_, func
+    from sqlalchemy import and_
 
     from crm_cli.customers import compute_keys
     from crm_cli.db import bulkimport as bulk
@@ -1266,5 +1261,4 @@ def undo_batch(session: Session, *, user: User, clock: Clock, batch_id: int, kee
     batch.undone_by = user.id
     session.add(batch)
     session.flush()
-    _ = func
     return result
