@@ -236,6 +236,34 @@ def add_payment(
     return payment
 
 
+def delete_payment(session: Session, *, user: User, clock: Clock, payment_id: int,
+                   reason: str | None = None) -> tuple[Payment, Contract]:
+    """Remove a payment entered by mistake; the plan is reallocated and the history keeps what it was."""
+    from crm_cli.contracts import _check_customer_editable
+    from crm_cli.customers import clean_text
+
+    payment = session.get(Payment, payment_id)
+    contract = session.get(Contract, payment.contract_id) if payment else None
+    customer = session.get(Customer, contract.customer_id) if contract else None
+    from crm_cli.access import can_see
+
+    if payment is None or contract is None or customer is None or not can_see(user, customer):
+        raise NotFound(f"no payment #{payment_id}: see `crm payment list --received`")
+    _check_customer_editable(user, customer)
+    session.delete(payment)
+    session.flush()
+    reallocate(session, contract)
+    audit.record(
+        session, at=clock.now, user_id=user.id, entity="payment", entity_id=payment_id, customer_id=customer.id,
+        action="delete",
+        changes=audit.diff({"contract": contract.number, "amount": money_text(payment.amount_cents),
+                            "received_on": payment.received_on}, {"contract": None, "amount": None,
+                                                                  "received_on": None}),
+        note=clean_text(reason),
+    )  # fmt: skip
+    return payment, contract
+
+
 # ----------------------------------------------------------------------------------------------------- balances
 
 

@@ -241,3 +241,33 @@ def test_reminders_alert_due_and_overdue_installments_and_ending_contracts(db, c
         later = Clock(clock.now + timedelta(days=20), clock.tz)
         ending = contract_alerts(session, later, 30, None)
         assert [a.item_key for a in ending] == [f"contract:{contract.id}"] and "in 25 days" in ending[0].text
+
+
+def test_deleting_a_payment_reopens_the_installment(cli) -> None:
+    cli("customer", "add", "明达电子")
+    cli("contract", "add", "HT-1", "--customer", "明达", "--signed", "today", "--amount", "1000")
+    cli("payment", "plan", "HT-1", "--split", "2", "--first", "2026-11-01")
+    cli("payment", "add", "HT-1", "500")
+    assert json.loads(cli("contract", "show", "HT-1", "--json").stdout)["overdue"] == "0.00"
+    assert cli("payment", "delete", "1", "--reason", "typo").exit_code == 0
+    shown = json.loads(cli("contract", "show", "HT-1", "--json").stdout)
+    assert (shown["received"], shown["overdue"]) == ("0.00", "500.00")
+    assert cli("payment", "delete", "1").exit_code == 3
+
+
+def test_signing_a_contract_for_a_deal_wins_the_deal(cli) -> None:
+    cli("customer", "add", "明达电子")
+    cli("deal", "add", "明达", "CRM", "--amount", "1000", "--stage", "negotiation")
+    assert cli("contract", "add", "HT-1", "--customer", "明达", "--deal", "1", "--signed", "today",
+               "--amount", "1000").exit_code == 0
+    deal = json.loads(cli("deal", "show", "1", "--json").stdout)
+    assert deal["stage"] == "won" and deal["stage_history"][-1]["from"] == "negotiation"
+
+
+def test_terminated_contracts_leave_the_due_lists(cli) -> None:
+    cli("customer", "add", "明达电子")
+    cli("contract", "add", "HT-1", "--customer", "明达", "--signed", "2026-10-01", "--amount", "1000")
+    cli("payment", "plan", "HT-1", "--on", "2026-10-15", "1000")
+    assert len(json.loads(cli("payment", "list", "--overdue", "--json").stdout)) == 1
+    assert cli("contract", "edit", "HT-1", "--status", "终止").exit_code == 0
+    assert json.loads(cli("payment", "list", "--overdue", "--json").stdout) == []

@@ -170,3 +170,23 @@ def list_cmd(
         rows = [item.as_dict(clock.today) for item in items]
     title = "Overdue installments" if overdue and due_within is None else "Installments"
     _out.emit_list(fmt, DUE_COLUMNS, rows, title=title)
+
+
+@app.command("delete")
+def delete_cmd(
+    payment_id: Annotated[int, typer.Argument(help="Payment id (see crm payment list --received)")],
+    reason: Annotated[str | None, typer.Option(help="Why (kept in the history)")] = None,
+) -> None:
+    """Delete a payment recorded by mistake; the plan is recomputed and the history keeps it.
+
+    Example: crm payment delete 17 --reason "entered twice"
+    """
+    from crm_cli import payments
+    from crm_cli.money import format_money
+
+    with write_session() as (session, user, clock):
+        payment, contract = payments.delete_payment(session, user=user, clock=clock, payment_id=payment_id,
+                                                    reason=reason)
+        bal = payments.balance(session, contract, clock.today)
+    _out.ok(f"Deleted payment #{payment_id} ({format_money(payment.amount_cents, contract.currency)}) of "
+            f"{contract.number}; outstanding now {format_money(bal.outstanding_cents, contract.currency)}")
