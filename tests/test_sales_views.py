@@ -84,4 +84,8 @@ def test_demo_database_has_money_that_adds_up(tmp_path, clock) -> None:
             assert sum(i.paid_cents for i in plan) == payments.balance(session, c, clock.today).received_cents
         won = session.exec(select(Customer).where(Customer.id.in_([c.customer_id for c in contracts]))).all()
         assert all(cu.level == "won" and cu.won_on is not None for cu in won)
+        signed = {c.customer_id: c.signed_on for c in contracts if c.kind == "standard"}
+        assert all(cu.won_on == signed[cu.id] for cu in won if cu.id in signed)
+        assert session.exec(select(func.count()).select_from(Customer)
+                            .where(Customer.level == "won", Customer.won_on.is_(None))).one() == 0
     db.dispose()

@@ -155,6 +155,10 @@ def list_cmd(
             found = payments.list_payments(session, user=user, contract=the_contract, customer=the_customer,
                                            since=clock.parse_date(since) if since else None)
             rows = [payments.payment_dict(p, c, cu) for p, c, cu in found]
+            if fmt == "table":
+                from crm_cli.money import group_rows
+
+                rows = group_rows(rows, ("amount",))
             _out.emit_list(fmt, PAID_COLUMNS, rows, title="Payments received")
             return
         owner_ids = None
@@ -169,6 +173,10 @@ def list_cmd(
                                            owner_ids=owner_ids)
         rows = [item.as_dict(clock.today) for item in items]
     title = "Overdue installments" if overdue and due_within is None else "Installments"
+    if fmt == "table":
+        from crm_cli.money import group_rows
+
+        rows = group_rows(rows, ("amount", "paid", "open"))
     _out.emit_list(fmt, DUE_COLUMNS, rows, title=title)
 
 
