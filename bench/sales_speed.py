@@ -48,15 +48,21 @@ def measure(label: str, fn, runs: int) -> None:
 
 
 def cli(label: str, args: list[str], env: dict[str, str], runs: int) -> None:
-    walls = []
+    import resource
+
+    walls, cpus = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "crm_cli", *args], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
         walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         if done.returncode:
             raise SystemExit(f"{args} failed: {done.stderr}")
-    print(f"{label:<58} wall {statistics.median(walls) * 1000:8.1f} ms   (subprocess, median of {runs})")
+    print(f"{label:<58} wall {statistics.median(walls) * 1000:8.1f} ms   cpu {statistics.median(cpus) * 1000:8.1f} ms"
+          f"   (subprocess, median of {runs})")
 
 
 def main() -> None:
@@ -118,7 +124,8 @@ def main() -> None:
                                                             "wang.fang"], env, args.runs)
     cli("crm contract list (100 rows with balances)", ["contract", "list"], env, args.runs)
     cli(f"crm contract show {sample.number} --json", ["contract", "show", sample.number, "--json"], env, args.runs)
-    cli("crm --help (floor reference)", ["--help"], env, args.runs)
+    cli("crm --help (start-up reference)", ["--help"], env, args.runs)
+    cli("crm customer list --limit 50 (foundation reference)", ["customer", "list", "--limit", "50"], env, args.runs)
 
 
 if __name__ == "__main__":

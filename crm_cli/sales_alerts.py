@@ -41,10 +41,6 @@ except ImportError:  # pragma: no cover - exercised until remind is merged
 KINDS = {"payment_overdue": "payment overdue", "payment_due": "payment due", "contract_ending": "contract ends"}
 
 
-def _recipient(contract: Contract, customer: Customer) -> int | None:
-    return customer.owner_id or contract.owner_id
-
-
 def _wanted(user_id: int | None, user_ids: Iterable[int] | None) -> bool:
     return user_id is not None and (user_ids is None or user_id in set(user_ids))
 
@@ -57,22 +53,22 @@ def payment_alerts(session: Session, clock: Clock, days: int, user_ids: Iterable
     wanted = set(user_ids) if user_ids is not None else None
     out = []
     for item in list_installments(session, user=None, clock=clock, overdue=True, due_within=days):
-        recipient = _recipient(item.contract, item.customer)
+        recipient = item.customer_owner_id or item.contract_owner_id
         if not _wanted(recipient, wanted):
             continue
-        inst, cur = item.installment, item.contract.currency
+        cur = item.currency
         late = item.overdue_days(today)
         if late:
             kind = "payment_overdue"
-            text = (f"{item.contract.number} installment {inst.seq}: {format_money(item.open_cents, cur)} "
-                    f"overdue since {inst.due_on} ({late} days)")
+            text = (f"{item.contract_number} installment {item.seq}: {format_money(item.open_cents, cur)} "
+                    f"overdue since {item.due_on} ({late} days)")
         else:
             kind = "payment_due"
-            when = "today" if inst.due_on == today else f"on {inst.due_on}"
-            text = f"{item.contract.number} installment {inst.seq}: {format_money(item.open_cents, cur)} due {when}"
-        out.append(Alert(user_id=recipient, kind=kind, customer_id=item.customer.id,  # type: ignore[arg-type]
-                         customer_name=item.customer.name, due=inst.due_on, text=text,
-                         item_key=f"installment:{inst.id}"))
+            when = "today" if item.due_on == today else f"on {item.due_on}"
+            text = f"{item.contract_number} installment {item.seq}: {format_money(item.open_cents, cur)} due {when}"
+        out.append(Alert(user_id=recipient, kind=kind, customer_id=item.customer_id,  # type: ignore[arg-type]
+                         customer_name=item.customer_name, due=item.due_on, text=text,
+                         item_key=f"installment:{item.installment_id}"))
     return out
 
 
@@ -80,23 +76,23 @@ def contract_alerts(session: Session, clock: Clock, days: int, user_ids: Iterabl
     """Active contracts whose end date falls from today to ``days`` ahead (kind ``contract_ending``)."""
     today = clock.today
     wanted = set(user_ids) if user_ids is not None else None
-    stmt = (select(Contract, Customer).join(Customer, col(Customer.id) == Contract.customer_id)
+    stmt = (select(Contract.id, Contract.number, Contract.end_on, Contract.total_cents,  # type: ignore[call-overload]
+                   Contract.currency, Contract.owner_id, Customer.id, Customer.name, Customer.owner_id)
+            .join(Customer, col(Customer.id) == Contract.customer_id)
             .where(Contract.status == "active", col(Customer.deleted_at).is_(None),
                    col(Contract.end_on) >= today, col(Contract.end_on) <= today + timedelta(days=days))
             .order_by(Contract.end_on, Contract.number))
     out = []
-    for contract, customer in session.exec(stmt):
-        recipient = _recipient(contract, customer)
+    for contract_id, number, end_on, total, currency, c_owner, customer_id, name, owner in session.exec(stmt):
+        recipient = owner or c_owner
         if not _wanted(recipient, wanted):
             continue
-        assert contract.end_on is not None
-        left = (contract.end_on - today).days
-        when = "today" if left == 0 else f"in {left} days, on {contract.end_on}"
-        out.append(Alert(user_id=recipient, kind="contract_ending", customer_id=customer.id,  # type: ignore[arg-type]
-                         customer_name=customer.name, due=contract.end_on,
-                         text=f"contract {contract.number} ({format_money(contract.total_cents, contract.currency)}) "
-                              f"ends {when}: renew or close it",
-                         item_key=f"contract:{contract.id}"))
+        left = (end_on - today).days
+        when = "today" if left == 0 else f"in {left} days, on {end_on}"
+        out.append(Alert(user_id=recipient, kind="contract_ending", customer_id=customer_id,
+                         customer_name=name, due=end_on,
+                         text=f"contract {number} ({format_money(total, currency)}) ends {when}: renew or close it",
+                         item_key=f"contract:{contract_id}"))
     return out
 
 

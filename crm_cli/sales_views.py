@@ -55,46 +55,66 @@ def _money(cents: int | None) -> Decimal:
     return from_cents(cents)
 
 
-def export_sheets(session: Session, user: User) -> list[tuple[str, list[str], list[list[Any]]]]:
+def export_sheets(session: Session, user: User,
+                  clock: Clock | None = None) -> list[tuple[str, list[str], list[list[Any]]]]:
     """Extra sheets for the Excel export: (sheet name, headers, rows). Money cells are Decimals (exact numbers in
-    Excel), dates are dates; only what ``user`` can see."""
+    Excel), dates are dates; only what ``user`` can see. Column queries and grouped sums: no per-row queries."""
+    from sqlalchemy import case, func
+
+    from crm_cli import payments
+
+    today = (clock or Clock()).today
+    live = [visible_clause(user), col(Customer.deleted_at).is_(None)]
     out: list[tuple[str, list[str], list[list[Any]]]] = []
-    prods = session.exec(select(Product).order_by(Product.code)).all()
+    prods = session.exec(select(Product.code, Product.name, Product.unit, Product.spec,  # type: ignore[call-overload]
+                                Product.category, Product.price_cents, Product.active).order_by(Product.code)).all()
     out.append(("Products", ["Code", "Name", "Unit", "Spec", "Category", "List price", "Active"],
-                [[p.code, p.name, p.unit, p.spec, p.category, _money(p.price_cents), p.active] for p in prods]))
-    deal_rows = session.exec(
-        select(Deal, Customer).join(Customer, col(Customer.id) == Deal.customer_id)
-        .where(visible_clause(user), col(Customer.deleted_at).is_(None)).order_by(Deal.id)).all()
-    users = {u.id: u.username for u in session.exec(select(User))}
+                [[*p[:5], _money(p[5]), p[6]] for p in prods]))
+    users = dict(session.exec(select(User.id, User.username)).all())  # type: ignore[call-overload]
+    deals = session.exec(
+        select(Deal.id, Customer.id, Customer.name, Deal.title, Deal.stage, Deal.amount_cents,  # type: ignore[call-overload]
+               Deal.currency, Deal.probability, Deal.expected_close_on, Deal.owner_id, Deal.closed_on,
+               Deal.lost_reason)
+        .join(Customer, col(Customer.id) == Deal.customer_id).where(*live).order_by(Deal.id)).all()
     out.append(("Deals", ["ID", "Customer ID", "Customer", "Title", "Stage", "Amount", "Currency", "Probability %",
                           "Expected close", "Owner", "Closed on", "Lost reason"],
-                [[d.id, c.id, c.name, d.title, d.stage, _money(d.amount_cents), d.currency, d.probability,
-                  d.expected_close_on, users.get(d.owner_id), d.closed_on, d.lost_reason]  # type: ignore[arg-type]
-                 for d, c in deal_rows]))
-    contract_rows = session.exec(
-        select(Contract, Customer).join(Customer, col(Customer.id) == Contract.customer_id)
-        .where(visible_clause(user), col(Customer.deleted_at).is_(None)).order_by(Contract.number)).all()
-    from crm_cli import payments
-    from crm_cli.dates import Clock
-
-    today = Clock().today
-    sums = payments.balances(session, [c for c, _ in contract_rows], today)
-    numbers = {c.id: c.number for c, _ in contract_rows}
+                [[*d[:5], _money(d[5]), d[6], d[7], d[8], users.get(d[9]), d[10], d[11]] for d in deals]))
+    received = (select(Payment.contract_id.label("cid"), func.sum(Payment.amount_cents).label("received"))  # type: ignore[attr-defined]
+                .group_by(Payment.contract_id).subquery())
+    overdue = (select(Installment.contract_id.label("cid"),  # type: ignore[attr-defined]
+                      func.sum(case((col(Installment.due_on) < today,
+                                     Installment.amount_cents - Installment.paid_cents), else_=0)).label("overdue"))
+               .group_by(Installment.contract_id).subquery())
+    parent = Contract.__table__.alias("parent")  # type: ignore[attr-defined]
+    rows = session.exec(
+        select(Contract.id, Contract.number, Customer.id, Customer.name, Contract.kind,  # type: ignore[call-overload]
+               parent.c.number, Contract.status, Contract.signed_on, Contract.start_on, Contract.end_on,
+               Contract.currency, Contract.total_cents, func.coalesce(received.c.received, 0),
+               func.coalesce(overdue.c.overdue, 0))
+        .join(Customer, col(Customer.id) == Contract.customer_id)
+        .outerjoin(parent, parent.c.id == Contract.parent_id)
+        .outerjoin(received, received.c.cid == Contract.id)
+        .outerjoin(overdue, overdue.c.cid == Contract.id)
+        .where(*live).order_by(Contract.number)).all()
+    numbers = {r[0]: r[1] for r in rows}
     out.append(("Contracts", ["Number", "Customer ID", "Customer", "Kind", "Parent", "Status", "Signed", "Start",
                               "End", "Currency", "Total", "Received", "Outstanding", "Overdue"],
-                [[c.number, cu.id, cu.name, c.kind, numbers.get(c.parent_id), c.status,  # type: ignore[arg-type]
-                  c.signed_on, c.start_on, c.end_on, c.currency, _money(c.total_cents),
-                  _money(sums[c.id].received_cents), _money(sums[c.id].outstanding_cents),  # type: ignore[index]
-                  _money(sums[c.id].overdue_cents)] for c, cu in contract_rows]))  # type: ignore[index]
-    ids = list(numbers)
-    plan = session.exec(select(Installment).where(col(Installment.contract_id).in_(ids))
-                        .order_by(Installment.contract_id, Installment.seq)).all() if ids else []
+                [[*r[1:11], _money(r[11]), _money(r[12]), _money(max(r[11] - r[12], 0)), _money(r[13])]
+                 for r in rows]))
+    visible_contracts = (select(Contract.id).join(Customer, col(Customer.id) == Contract.customer_id)
+                         .where(*live))
+    plan = session.exec(
+        select(Installment.contract_id, Installment.seq, Installment.due_on, Installment.amount_cents,  # type: ignore[call-overload]
+               Installment.paid_cents)
+        .where(col(Installment.contract_id).in_(visible_contracts))
+        .order_by(Installment.contract_id, Installment.seq)).all()
     out.append(("Payment plan", ["Contract", "#", "Due", "Amount", "Paid", "Open", "Status"],
-                [[numbers[i.contract_id], i.seq, i.due_on, _money(i.amount_cents), _money(i.paid_cents),
-                  _money(i.amount_cents - i.paid_cents), payments.status_of(i, today)] for i in plan]))
-    paid = session.exec(select(Payment).where(col(Payment.contract_id).in_(ids))
-                        .order_by(Payment.received_on, Payment.id)).all() if ids else []
+                [[numbers[cid], seq, due, _money(amount), _money(paid_), _money(amount - paid_),
+                  payments.installment_status(amount, paid_, due, today)] for cid, seq, due, amount, paid_ in plan]))
+    paid = session.exec(
+        select(Payment.id, Payment.contract_id, Payment.received_on, Payment.amount_cents,  # type: ignore[call-overload]
+               Payment.method, Payment.reference, Payment.note)
+        .where(col(Payment.contract_id).in_(visible_contracts)).order_by(Payment.received_on, Payment.id)).all()
     out.append(("Payments", ["ID", "Contract", "Received", "Amount", "Method", "Reference", "Note"],
-                [[p.id, numbers[p.contract_id], p.received_on, _money(p.amount_cents), p.method, p.reference,
-                  p.note] for p in paid]))
+                [[p[0], numbers[p[1]], p[2], _money(p[3]), p[4], p[5], p[6]] for p in paid]))
     return out

@@ -143,7 +143,7 @@ def test_partial_payment_leaves_the_rest_overdue(db, clock, customer) -> None:
         bal = payments.balance(session, contract, clock.today)
         overdue = payments.list_installments(session, user=_boss(session), clock=clock, overdue=True)
     assert bal.overdue_cents == 200000 and bal.outstanding_cents == 600000
-    assert [(d.installment.seq, d.open_cents) for d in overdue] == [(1, 200000)]
+    assert [(d.seq, d.open_cents) for d in overdue] == [(1, 200000)]
 
 
 def test_linked_payment_pays_its_installment_first(db, clock, customer) -> None:
