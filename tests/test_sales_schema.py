@@ -2,6 +2,8 @@
 
 import sqlite3
 
+import pytest
+
 SALES_TABLES = {"products", "deals", "deal_lines", "deal_stage_changes", "contracts", "contract_lines",
                 "installments", "payments"}
 
@@ -20,6 +22,7 @@ def _table_of(diff) -> str | None:
     return None
 
 
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection")
 def test_models_match_the_migrated_schema(db) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
