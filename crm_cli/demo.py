@@ -204,3 +204,6 @@ def populate(db: Any, *, customers: int, seed: int, clock: Any, followups_per_cu
         from crm_cli.sales_demo import populate_sales
 
         populate_sales(session, clock, seed=seed)
+        from crm_cli.dedupe import rebuild_index
+
+        rebuild_index(session, recompute_keys=False)

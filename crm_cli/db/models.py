@@ -79,6 +79,9 @@ class Customer(SQLModel, table=True):
     # Name, code, phones, e-mails and contacts in one text, for substring search (see crm_cli.db.search).
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     won_on: date | None = None  # the date the customer became `won` (成交): first signed contract or manual level
+    # Duplicate detection (crm_cli.normalize): the city named in the name or region, the normalised address.
+    city_key: str | None = None
+    address_key: str | None = None
 
     @property
     def label(self) -> str:
@@ -151,6 +154,72 @@ class Setting(SQLModel, table=True):
     value: Any = Field(default=None, sa_column=Column(JSON))
 
 
+# --- pool ---
+
+
+class OwnershipEvent(SQLModel, table=True):
+    """Every change of a customer's owner: add, claim, release, transfer, assign, sweep, invalidate.
+
+    ``from_user_id``/``to_user_id`` NULL means the public pool. ``by_user_id`` NULL means the system (the sweep).
+    """
+
+    __tablename__ = "ownership_history"
+    __table_args__ = (
+        Index("ix_ownership_customer_at", "customer_id", "at"),
+        Index("ix_ownership_from_customer", "from_user_id", "customer_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime | None = _instant(nullable=False)
+    customer_id: int  # no FK: history outlives the record
+    kind: str  # add | claim | release | transfer | assign | sweep | invalidate
+    from_user_id: int | None = None
+    to_user_id: int | None = None
+    by_user_id: int | None = None
+    reason: str | None = None
+
+
+class CustomerShare(SQLModel, table=True):
+    """A customer shared with a user who does not own it: they can see it (list, show, history)."""
+
+    __tablename__ = "customer_shares"
+    __table_args__ = (Index("ix_customer_shares_user", "user_id", "customer_id"),)
+
+    customer_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    )
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True))
+    granted_by: int | None = None
+    granted_at: datetime | None = _instant()
+
+
+class AlertDelivery(SQLModel, table=True):
+    """An alert already delivered by `crm remind`: one row per user, kind, item and due day."""
+
+    __tablename__ = "alert_deliveries"
+
+    user_id: int = Field(primary_key=True)
+    kind: str = Field(primary_key=True)
+    item_key: str = Field(primary_key=True)
+    due: date = Field(primary_key=True)
+    delivered_at: datetime | None = _instant()
+
+
+class InvalidationRequest(SQLModel, table=True):
+    """A request to mark a customer invalid (无效客户), approved or rejected by a manager or admin."""
+
+    __tablename__ = "invalidation_requests"
+    __table_args__ = (Index("ix_invalidation_status", "status", "requested_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(sa_column=Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False))
+    requested_by: int | None = Field(default=None, foreign_key="users.id")
+    requested_at: datetime | None = _instant(nullable=False)
+    reason: str = ""
+    status: str = "pending"  # pending | approved | rejected
+    decided_by: int | None = Field(default=None, foreign_key="users.id")
+    decided_at: datetime | None = _instant()
+    note: str | None = None
 # --- sales ---
 # Money is integer cents (``*_cents``) in the currency of its record; quantities are exact decimal text.
 
@@ -295,3 +364,34 @@ class Payment(SQLModel, table=True):
     note: str | None = None
     user_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime | None = _instant()
+
+
+# --- dedupe ---
+
+
+class CustomerToken(SQLModel, table=True):
+    """Blocking tokens of a customer (name bigrams/words, phone, e-mail, domain, credit code), kept up to date on
+    every write by crm_cli.dedupe.index_customer, so that the entry-time duplicate check finds candidates by index."""
+
+    __tablename__ = "customer_tokens"
+
+    token: str = Field(primary_key=True)
+    customer_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+
+
+class Merge(SQLModel, table=True):
+    """A merge of customers into one, with full snapshots so that `crm merge undo` can restore them."""
+
+    __tablename__ = "merges"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime | None = _instant(nullable=False)
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    keep_id: int = Field(index=True)
+    other_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    audit_id: int | None = None  # the last audit entry written by the merge: later entries mean "touched since"
+    undone_at: datetime | None = _instant()
+    undone_by: int | None = Field(default=None, foreign_key="users.id")
