@@ -270,7 +270,7 @@ register_alert_provider(followup_alerts)
 FRESH_AWARE.add(followup_alerts)
 register_alert_provider(pool_warning_alerts)
 register_alert_provider(birthday_alerts)
-
+from crm_cli import sales_alerts  # noqa: E402,F401  (payments due/overdue, contracts ending: they register themselves)
 
 # -------------------------------------------------------------------------------------------------- the run
 

@@ -3,16 +3,14 @@ contracts ending within N days.
 
 Providers follow the interface of ``crm_cli.remind``: ``fn(session, clock, days, user_ids) -> list[Alert]`` where
 ``user_ids`` are the users whose alerts are wanted (None: everyone). An alert goes to the owner of the customer,
-or to the contract's owner when the customer sits in the public pool. When ``crm_cli.remind`` is present the
-providers register themselves on import of this module; without it, a small local ``Alert`` with the same fields
-is used so that the functions work (and are tested) on their own.
+or to the contract's owner when the customer sits in the public pool. The providers register themselves when
+this module is imported (``crm_cli.remind`` imports it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -20,23 +18,7 @@ from sqlmodel import Session, col, select
 from crm_cli.dates import Clock
 from crm_cli.db.models import Contract, Customer
 from crm_cli.money import format_money
-
-try:  # the pool/remind capability (issue 3) owns the Alert type and the provider list
-    from crm_cli.remind import KIND_LABELS, Alert, register_alert_provider  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - exercised until remind is merged
-
-    @dataclass(frozen=True, slots=True)
-    class Alert:  # type: ignore[no-redef]
-        user_id: int
-        kind: str
-        customer_id: int | None
-        customer_name: str
-        due: date
-        text: str
-        item_key: str
-
-    KIND_LABELS: dict[str, str] = {}  # type: ignore[no-redef]
-    register_alert_provider = None  # type: ignore[assignment]
+from crm_cli.remind import KIND_LABELS, KIND_ORDER, Alert, register_alert_provider
 
 KINDS = {"payment_overdue": "payment overdue", "payment_due": "payment due", "contract_ending": "contract ends"}
 
@@ -96,8 +78,9 @@ def contract_alerts(session: Session, clock: Clock, days: int, user_ids: Iterabl
     return out
 
 
-if register_alert_provider is not None:  # pragma: no cover - wired once remind is on main
-    register_alert_provider(payment_alerts)
-    register_alert_provider(contract_alerts)
-    for _kind, _label in KINDS.items():
-        KIND_LABELS.setdefault(_kind, _label)
+register_alert_provider(payment_alerts)
+register_alert_provider(contract_alerts)
+for _kind, _label in KINDS.items():
+    KIND_LABELS.setdefault(_kind, _label)
+    if _kind not in KIND_ORDER:
+        KIND_ORDER.append(_kind)

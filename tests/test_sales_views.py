@@ -89,3 +89,21 @@ def test_demo_database_has_money_that_adds_up(tmp_path, clock) -> None:
         assert session.exec(select(func.count()).select_from(Customer)
                             .where(Customer.level == "won", Customer.won_on.is_(None))).one() == 0
     db.dispose()
+
+
+def test_remind_shows_payment_and_contract_alerts_with_now(cli) -> None:
+    cli("customer", "add", "明达电子")
+    cli("contract", "add", "HT-1", "--customer", "明达", "--signed", "2026-11-01", "--end", "2027-01-15",
+        "--amount", "3000")
+    cli("payment", "plan", "HT-1", "--on", "2026-11-10", "1000", "--on", "2026-12-10", "2000")
+    result = cli("remind", "--now", "2026-12-05 09:00", "--days", "7", "--json", "--no-sweep")
+    assert result.exit_code == 0, result.stderr
+    alerts = json.loads(result.stdout)["alerts"]
+    kinds = {(a["kind"], a["due"]) for a in alerts}
+    assert {("payment_overdue", "2026-11-10"), ("payment_due", "2026-12-10")} <= kinds
+    assert not any(a["kind"] == "contract_ending" for a in alerts)
+    later = json.loads(cli("remind", "--now", "2027-01-01 09:00", "--days", "30", "--json", "--no-sweep",
+                           "--all").stdout)["alerts"]
+    assert any(a["kind"] == "contract_ending" and "HT-1" in a["text"] for a in later)
+    text = cli("remind", "--now", "2026-12-05 09:00", "--days", "7", "--no-sweep", "--all").stdout
+    assert "HT-1 installment 1" in text
