@@ -3,7 +3,6 @@ sheets of the Excel export."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -51,34 +50,48 @@ def customer_sales(session: Session, customer: Customer, user: User, clock: Cloc
     return {"deals": deal_rows, "contracts": contract_rows, "balance": balance}
 
 
-def _money(cents: int | None) -> Decimal:
-    return from_cents(cents)
+def _money(cents: int | None) -> float:
+    """A money cell for a spreadsheet. Excel keeps every number as a double, so the exact cents become a float only
+    here, at the boundary; any amount below 2**53 cents reads back as the same two-decimal value."""
+    return float(from_cents(cents))
 
 
-def export_sheets(session: Session, user: User,
-                  clock: Clock | None = None) -> list[tuple[str, list[str], list[list[Any]]]]:
-    """Extra sheets for the Excel export: (sheet name, headers, rows). Money cells are Decimals (exact numbers in
-    Excel), dates are dates; only what ``user`` can see. Column queries and grouped sums: no per-row queries."""
-    from sqlalchemy import case, func
+Sheet = tuple[str, list[str], list[list[Any]]]
 
-    from crm_cli import payments
 
-    today = (clock or Clock()).today
-    live = [visible_clause(user), col(Customer.deleted_at).is_(None)]
-    out: list[tuple[str, list[str], list[list[Any]]]] = []
+def _only(ids: Any) -> set[int] | None:
+    return None if ids is None else set(ids)
+
+
+def _live(user: User) -> list[Any]:
+    return [visible_clause(user), col(Customer.deleted_at).is_(None)]
+
+
+def products_sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet:
+    """The whole catalogue (products belong to no customer)."""
     prods = session.exec(select(Product.code, Product.name, Product.unit, Product.spec,  # type: ignore[call-overload]
                                 Product.category, Product.price_cents, Product.active).order_by(Product.code)).all()
-    out.append(("Products", ["Code", "Name", "Unit", "Spec", "Category", "List price", "Active"],
-                [[*p[:5], _money(p[5]), p[6]] for p in prods]))
+    return ("Products", ["Code", "Name", "Unit", "Spec", "Category", "List price", "Active"],
+            [[*p[:5], _money(p[5]), p[6]] for p in prods])
+
+
+def deals_sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet:
+    only = _only(customer_ids)
     users = dict(session.exec(select(User.id, User.username)).all())  # type: ignore[call-overload]
     deals = session.exec(
         select(Deal.id, Customer.id, Customer.name, Deal.title, Deal.stage, Deal.amount_cents,  # type: ignore[call-overload]
                Deal.currency, Deal.probability, Deal.expected_close_on, Deal.owner_id, Deal.closed_on,
                Deal.lost_reason)
-        .join(Customer, col(Customer.id) == Deal.customer_id).where(*live).order_by(Deal.id)).all()
-    out.append(("Deals", ["ID", "Customer ID", "Customer", "Title", "Stage", "Amount", "Currency", "Probability %",
-                          "Expected close", "Owner", "Closed on", "Lost reason"],
-                [[*d[:5], _money(d[5]), d[6], d[7], d[8], users.get(d[9]), d[10], d[11]] for d in deals]))
+        .join(Customer, col(Customer.id) == Deal.customer_id).where(*_live(user)).order_by(Deal.id)).all()
+    return ("Deals", ["ID", "Customer ID", "Customer", "Title", "Stage", "Amount", "Currency", "Probability %",
+                      "Expected close", "Owner", "Closed on", "Lost reason"],
+            [[*d[:5], _money(d[5]), d[6], d[7], d[8], users.get(d[9]), d[10], d[11]] for d in deals
+             if only is None or d[1] in only])
+
+
+def _contract_rows(session: Session, user: User, today: Any) -> list[Any]:
+    from sqlalchemy import case, func
+
     received = (select(Payment.contract_id.label("cid"), func.sum(Payment.amount_cents).label("received"))  # type: ignore[attr-defined]
                 .group_by(Payment.contract_id).subquery())
     overdue = (select(Installment.contract_id.label("cid"),  # type: ignore[attr-defined]
@@ -86,7 +99,7 @@ def export_sheets(session: Session, user: User,
                                      Installment.amount_cents - Installment.paid_cents), else_=0)).label("overdue"))
                .group_by(Installment.contract_id).subquery())
     parent = Contract.__table__.alias("parent")  # type: ignore[attr-defined]
-    rows = session.exec(
+    return list(session.exec(
         select(Contract.id, Contract.number, Customer.id, Customer.name, Contract.kind,  # type: ignore[call-overload]
                parent.c.number, Contract.status, Contract.signed_on, Contract.start_on, Contract.end_on,
                Contract.currency, Contract.total_cents, func.coalesce(received.c.received, 0),
@@ -95,26 +108,53 @@ def export_sheets(session: Session, user: User,
         .outerjoin(parent, parent.c.id == Contract.parent_id)
         .outerjoin(received, received.c.cid == Contract.id)
         .outerjoin(overdue, overdue.c.cid == Contract.id)
-        .where(*live).order_by(Contract.number)).all()
-    numbers = {r[0]: r[1] for r in rows}
-    out.append(("Contracts", ["Number", "Customer ID", "Customer", "Kind", "Parent", "Status", "Signed", "Start",
-                              "End", "Currency", "Total", "Received", "Outstanding", "Overdue"],
-                [[*r[1:11], _money(r[11]), _money(r[12]), _money(max(r[11] - r[12], 0)), _money(r[13])]
-                 for r in rows]))
-    visible_contracts = (select(Contract.id).join(Customer, col(Customer.id) == Contract.customer_id)
-                         .where(*live))
+        .where(*_live(user)).order_by(Contract.number)).all())
+
+
+def contracts_sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet:
+    only = _only(customer_ids)
+    rows = _contract_rows(session, user, (clock or Clock()).today)
+    return ("Contracts", ["Number", "Customer ID", "Customer", "Kind", "Parent", "Status", "Signed", "Start",
+                          "End", "Currency", "Total", "Received", "Outstanding", "Overdue"],
+            [[*r[1:11], _money(r[11]), _money(r[12]), _money(max(r[11] - r[12], 0)), _money(r[13])]
+             for r in rows if only is None or r[2] in only])
+
+
+def _contract_numbers(session: Session, user: User, only: set[int] | None) -> dict[int, str]:
+    rows = session.exec(select(Contract.id, Contract.number, Contract.customer_id)  # type: ignore[call-overload]
+                        .join(Customer, col(Customer.id) == Contract.customer_id).where(*_live(user))).all()
+    return {cid: number for cid, number, customer_id in rows if only is None or customer_id in only}
+
+
+def plan_sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet:
+    from crm_cli.payments import installment_status
+
+    today = (clock or Clock()).today
+    numbers = _contract_numbers(session, user, _only(customer_ids))
     plan = session.exec(
         select(Installment.contract_id, Installment.seq, Installment.due_on, Installment.amount_cents,  # type: ignore[call-overload]
-               Installment.paid_cents)
-        .where(col(Installment.contract_id).in_(visible_contracts))
-        .order_by(Installment.contract_id, Installment.seq)).all()
-    out.append(("Payment plan", ["Contract", "#", "Due", "Amount", "Paid", "Open", "Status"],
-                [[numbers[cid], seq, due, _money(amount), _money(paid_), _money(amount - paid_),
-                  payments.installment_status(amount, paid_, due, today)] for cid, seq, due, amount, paid_ in plan]))
+               Installment.paid_cents).order_by(Installment.contract_id, Installment.seq)).all()
+    return ("Payment plan", ["Contract", "#", "Due", "Amount", "Paid", "Open", "Status"],
+            [[numbers[cid], seq, due, _money(amount), _money(paid), _money(amount - paid),
+              installment_status(amount, paid, due, today)] for cid, seq, due, amount, paid in plan if cid in numbers])
+
+
+def payments_sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet:
+    numbers = _contract_numbers(session, user, _only(customer_ids))
     paid = session.exec(
         select(Payment.id, Payment.contract_id, Payment.received_on, Payment.amount_cents,  # type: ignore[call-overload]
-               Payment.method, Payment.reference, Payment.note)
-        .where(col(Payment.contract_id).in_(visible_contracts)).order_by(Payment.received_on, Payment.id)).all()
-    out.append(("Payments", ["ID", "Contract", "Received", "Amount", "Method", "Reference", "Note"],
-                [[p[0], numbers[p[1]], p[2], _money(p[3]), p[4], p[5], p[6]] for p in paid]))
-    return out
+               Payment.method, Payment.reference, Payment.note).order_by(Payment.received_on, Payment.id)).all()
+    return ("Payments", ["ID", "Contract", "Received", "Amount", "Method", "Reference", "Note"],
+            [[p[0], numbers[p[1]], p[2], _money(p[3]), p[4], p[5], p[6]] for p in paid if p[1] in numbers])
+
+
+# For crm_cli.exporter: ``for fn in EXPORT_SHEETS: register_export_sheet(fn)`` (each is
+# ``fn(session, user, clock, customer_ids) -> (name, headers, rows)``).
+EXPORT_SHEETS = [products_sheet, deals_sheet, contracts_sheet, plan_sheet, payments_sheet]
+
+
+def export_sheets(session: Session, user: User, clock: Clock | None = None,
+                  customer_ids: Any = None) -> list[Sheet]:
+    """All sales sheets: (sheet name, headers, rows), only what ``user`` can see (and, given ``customer_ids``,
+    only those customers'). Column queries and grouped sums: no per-row queries."""
+    return [fn(session, user, clock, customer_ids) for fn in EXPORT_SHEETS]

@@ -53,6 +53,9 @@ def test_export_sheets_write_exact_numbers_to_a_real_workbook(cli, db, tmp_path)
     contract = [c.value for c in back["Contracts"][2]]
     assert contract[0] == "HT-1" and contract[10] == 3000 and contract[11] == 500
     assert Decimal(str(back["Payments"]["D2"].value)) == Decimal("500")
+    with db.read() as session:
+        none = export_sheets(session, get_user(session, "boss"), customer_ids=[999])
+    assert [len(rows) for _, _, rows in none] == [1, 0, 0, 0, 0]
 
 
 def test_payment_list_evaluates_at_now(cli) -> None:
