@@ -271,3 +271,20 @@ def test_terminated_contracts_leave_the_due_lists(cli) -> None:
     assert len(json.loads(cli("payment", "list", "--overdue", "--json").stdout)) == 1
     assert cli("contract", "edit", "HT-1", "--status", "终止").exit_code == 0
     assert json.loads(cli("payment", "list", "--overdue", "--json").stdout) == []
+
+
+def test_reps_see_only_the_money_of_customers_they_can_see(cli, make_user) -> None:
+    make_user("wang", role="rep")
+    make_user("chen", role="rep")
+    cli("customer", "add", "深圳明达电子", user="wang")
+    cli("customer", "add", "Northwind Logistics", user="chen")
+    cli("contract", "add", "HT-W", "--customer", "深圳明达电子", "--signed", "today", "--amount", "100", user="wang")
+    assert cli("contract", "add", "HT-X", "--customer", "深圳明达电子", "--amount", "1", user="chen").exit_code == 3
+    cli("contract", "add", "HT-C", "--customer", "Northwind Logistics", "--signed", "today", "--amount", "200", user="chen")
+    for who, number in (("wang", "HT-W"), ("chen", "HT-C")):
+        cli("payment", "plan", number, "--split", "1", "--first", "2026-11-01", user=who)
+        assert [r["number"] for r in json.loads(cli("contract", "list", "--json", user=who).stdout)] == [number]
+        assert [r["contract"] for r in json.loads(cli("payment", "list", "--overdue", "--json", user=who).stdout)] \
+            == [number]
+    assert cli("contract", "show", "HT-C", user="wang").exit_code == 3
+    assert len(json.loads(cli("payment", "list", "--overdue", "--json").stdout)) == 2  # boss is admin
