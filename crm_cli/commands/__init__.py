@@ -13,6 +13,7 @@ import typer
 from crm_cli.commands import config as config_cmds
 from crm_cli.commands import contact, customer, follow, user
 from crm_cli.commands._common import STATE, CrmGroup
+from crm_cli.commands.dashboard import dashboard_cmd
 from crm_cli.commands.demo import demo_cmd
 from crm_cli.commands.today import today_cmd
 
@@ -77,3 +78,12 @@ from crm_cli.commands import merge as merge_cmds  # noqa: E402
 
 app.command("dedupe")(dedupe_cmds.dedupe_cmd)
 app.command("merge")(merge_cmds.merge_cmd)
+app.add_typer(__import__("crm_cli.commands.importing", fromlist=["app"]).app, name="import")
+app.add_typer(__import__("crm_cli.commands.importing", fromlist=["export_app"]).export_app, name="export")
+
+from crm_cli.commands import report as report_cmds  # noqa: E402
+from crm_cli.commands import target as target_cmds  # noqa: E402
+
+app.add_typer(report_cmds.app, name="report")
+app.add_typer(target_cmds.app, name="target")
+app.command("dashboard")(dashboard_cmd)
