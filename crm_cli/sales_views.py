@@ -67,7 +67,7 @@ def _live(user: User) -> list[Any]:
     return [visible_clause(user), col(Customer.deleted_at).is_(None)]
 
 
-def products_sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet:
+def _products_sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet:
     """The whole catalogue (products belong to no customer)."""
     prods = session.exec(select(Product.code, Product.name, Product.unit, Product.spec,  # type: ignore[call-overload]
                                 Product.category, Product.price_cents, Product.active).order_by(Product.code)).all()
@@ -75,7 +75,7 @@ def products_sheet(session: Session, user: User, clock: Clock | None = None, cus
             [[*p[:5], _money(p[5]), p[6]] for p in prods])
 
 
-def deals_sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet:
+def _deals_sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet:
     only = _only(customer_ids)
     users = dict(session.exec(select(User.id, User.username)).all())  # type: ignore[call-overload]
     deals = session.exec(
@@ -111,7 +111,7 @@ def _contract_rows(session: Session, user: User, today: Any) -> list[Any]:
         .where(*_live(user)).order_by(Contract.number)).all())
 
 
-def contracts_sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet:
+def _contracts_sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet:
     only = _only(customer_ids)
     rows = _contract_rows(session, user, (clock or Clock()).today)
     return ("Contracts", ["Number", "Customer ID", "Customer", "Kind", "Parent", "Status", "Signed", "Start",
@@ -126,7 +126,7 @@ def _contract_numbers(session: Session, user: User, only: set[int] | None) -> di
     return {cid: number for cid, number, customer_id in rows if only is None or customer_id in only}
 
 
-def plan_sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet:
+def _plan_sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet:
     from crm_cli.payments import installment_status
 
     today = (clock or Clock()).today
@@ -139,7 +139,7 @@ def plan_sheet(session: Session, user: User, clock: Clock | None = None, custome
               installment_status(amount, paid, due, today)] for cid, seq, due, amount, paid in plan if cid in numbers])
 
 
-def payments_sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet:
+def _payments_sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet:
     numbers = _contract_numbers(session, user, _only(customer_ids))
     paid = session.exec(
         select(Payment.id, Payment.contract_id, Payment.received_on, Payment.amount_cents,  # type: ignore[call-overload]
@@ -148,13 +148,29 @@ def payments_sheet(session: Session, user: User, clock: Clock | None = None, cus
             [[p[0], numbers[p[1]], p[2], _money(p[3]), p[4], p[5], p[6]] for p in paid if p[1] in numbers])
 
 
-# For crm_cli.exporter: ``for fn in EXPORT_SHEETS: register_export_sheet(fn)`` (each is
-# ``fn(session, user, clock, customer_ids) -> (name, headers, rows)``).
+def _unless_empty(build: Any) -> Any:
+    def sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet | None:
+        name, headers, rows = build(session, user, clock, customer_ids)
+        return (name, headers, rows) if rows else None
+
+    sheet.__name__ = build.__name__.lstrip("_")
+    sheet.__doc__ = build.__doc__
+    return sheet
+
+
+products_sheet = _unless_empty(_products_sheet)
+deals_sheet = _unless_empty(_deals_sheet)
+contracts_sheet = _unless_empty(_contracts_sheet)
+plan_sheet = _unless_empty(_plan_sheet)
+payments_sheet = _unless_empty(_payments_sheet)
+# Registered with crm_cli.exporter (``fn(session, user, clock, customer_ids) -> (name, headers, rows) | None``;
+# None when there is nothing to export, so a customer export without sales keeps its three sheets).
 EXPORT_SHEETS = [products_sheet, deals_sheet, contracts_sheet, plan_sheet, payments_sheet]
 
 
 def export_sheets(session: Session, user: User, clock: Clock | None = None,
                   customer_ids: Any = None) -> list[Sheet]:
     """All sales sheets: (sheet name, headers, rows), only what ``user`` can see (and, given ``customer_ids``,
-    only those customers'). Column queries and grouped sums: no per-row queries."""
-    return [fn(session, user, clock, customer_ids) for fn in EXPORT_SHEETS]
+    only those customers'), empty ones included. Column queries and grouped sums: no per-row queries."""
+    return [fn(session, user, clock, customer_ids) for fn in
+            (_products_sheet, _deals_sheet, _contracts_sheet, _plan_sheet, _payments_sheet)]

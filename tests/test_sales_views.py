@@ -110,3 +110,30 @@ def test_remind_shows_payment_and_contract_alerts_with_now(cli) -> None:
     assert any(a["kind"] == "contract_ending" and "HT-1" in a["text"] for a in later)
     text = cli("remind", "--now", "2026-12-05 09:00", "--days", "7", "--no-sweep", "--all").stdout
     assert "HT-1 installment 1" in text
+
+
+def test_customer_export_has_the_sales_sheets_when_there_are_sales(cli, tmp_path) -> None:
+    import openpyxl
+
+    _sell(cli)
+    cli("customer", "add", "Northwind Trading")
+    path = tmp_path / "all.xlsx"
+    result = cli("export", "customers", str(path))
+    assert result.exit_code == 0, result.stderr
+    book = openpyxl.load_workbook(path, read_only=True)
+    assert book.sheetnames[3:] == ["Products", "Deals", "Contracts", "Payment plan", "Payments"]
+    rows = list(book["Contracts"].iter_rows(values_only=True))
+    assert rows[1][0] == "HT-1" and float(rows[1][10]) == 3000.0 and float(rows[1][12]) == 2500.0
+    only = tmp_path / "northwind.xlsx"
+    assert cli("export", "customers", str(only), "--search", "Northwind").exit_code == 0
+    assert openpyxl.load_workbook(only, read_only=True).sheetnames[3:] == ["Products"]
+
+
+def test_dashboard_home_lists_my_payments_due(cli, db, clock) -> None:
+    from crm_cli.tui.backend import home_panels
+    from crm_cli.users import get_user
+
+    _sell(cli)
+    with db.read() as session:
+        panel = home_panels(session, get_user(session, "boss"), clock)["Payments due"]
+    assert panel == ["11-10 HT-1/1 明达电子: 500.00 CNY, 13 days late"]
