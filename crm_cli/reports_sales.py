@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func
+from sqlalchemy import String, and_, case, cast, distinct, func, literal, union_all
 from sqlmodel import Session, col, select
 
 from crm_cli.dates import Clock
@@ -33,6 +33,7 @@ from crm_cli.reports import (
     Report,
     ReportOptions,
     Window,
+    customer_filter,
     live_visible,
     money,
     offset_minutes,
@@ -48,13 +49,12 @@ from crm_cli.reports import (
 
 
 def _cohort(user: User, window: Window, clock: Clock) -> Any:
-    """Deals of visible, live customers created in the window."""
+    """Deals of visible, live customers created in the window (a CTE: used several times by one statement)."""
     start, end = window.instants(clock)
     return (
-        select(Deal.id, Deal.owner_id, Deal.stage, Deal.amount_cents, Deal.customer_id)
-        .join(Customer, col(Customer.id) == Deal.customer_id)
-        .where(*live_visible(user), col(Deal.created_at) >= start, col(Deal.created_at) < end)
-        .subquery("cohort")
+        select(Deal.id, Deal.owner_id, Deal.stage, Deal.amount_cents)
+        .where(customer_filter(user, Deal.customer_id), col(Deal.created_at) >= start, col(Deal.created_at) < end)
+        .cte("cohort")
     )
 
 
@@ -67,33 +67,43 @@ def funnel_report(session: Session, *, user: User, clock: Clock, options: Report
 
     window = resolve_window(clock, options, periodic=False)
     all_stages = stages(session)
-    position = {s.key: s.position for s in all_stages}
+    steps = {s.key: s.position for s in all_stages if s.key != LOST}  # lost is not a step forward
     cohort = _cohort(user, window, clock)
-    # The furthest stage each deal reached (lost is not a step): from its stage history and its current stage.
-    step = case({k: v for k, v in position.items() if k != LOST}, value=DealStageChange.to_stage, else_=-1)
-    history = (select(DealStageChange.deal_id.label("deal_id"), func.max(step).label("reached"))  # type: ignore[attr-defined]
-               .where(col(DealStageChange.deal_id).in_(select(cohort.c.id))).group_by(DealStageChange.deal_id)
-               .subquery("history"))
-    now_step = case({k: v for k, v in position.items() if k != LOST}, value=cohort.c.stage, else_=-1)
-    reached = func.max(func.coalesce(history.c.reached, -1), now_step)
-    base = cohort.outerjoin(history, history.c.deal_id == cohort.c.id)
     if options.by == "owner":
-        return _funnel_by_owner(session, user=user, clock=clock, window=window, cohort=cohort, base=base)
-
-    entered_cols = [rsql.total(case((reached >= s.position, 1), else_=0)) for s in all_stages if s.key != LOST]
-    entered_vals = session.execute(select(*entered_cols).select_from(base)).one()
-    entered = {s.key: int(v) for s, v in zip([s for s in all_stages if s.key != LOST], entered_vals, strict=True)}
-    current = {k: (int(n), int(a)) for k, n, a in session.execute(
-        select(cohort.c.stage, func.count(), rsql.total(cohort.c.amount_cents)).group_by(cohort.c.stage))}
-    entered[LOST] = current.get(LOST, (0, 0))[0]
-    # Days in a stage: from entering it to the next move, for stays that ended (window function LEAD).
+        return _funnel_by_owner(session, user=user, clock=clock, window=window, cohort=cohort)
+    # One pass over the cohort's stage history (window function LEAD for the end of each stay), materialised once
+    # and aggregated three ways in one statement: days per stage, the furthest step per deal, and the deals now.
     nxt = func.lead(DealStageChange.at).over(partition_by=DealStageChange.deal_id,
                                             order_by=(DealStageChange.at, DealStageChange.id))
-    stays = (select(DealStageChange.to_stage.label("stage"),  # type: ignore[attr-defined]
-                    rsql.days_between(nxt, DealStageChange.at).label("days"))
-             .where(col(DealStageChange.deal_id).in_(select(cohort.c.id))).subquery("stays"))
-    avg_days = {k: float(d) for k, d in session.execute(
-        select(stays.c.stage, func.avg(stays.c.days)).where(stays.c.days.is_not(None)).group_by(stays.c.stage))}
+    moves = rsql.materialized(
+        select(DealStageChange.deal_id.label("deal_id"), DealStageChange.to_stage.label("stage"),  # type: ignore[attr-defined]
+               case(steps, value=DealStageChange.to_stage, else_=-1).label("step"),
+               rsql.days_between(nxt, DealStageChange.at).label("days"))
+        .where(col(DealStageChange.deal_id).in_(select(cohort.c.id))), "moves")  # in index order: no sort
+    furthest = (select(cohort.c.id, func.max(func.coalesce(func.max(moves.c.step), -1),
+                                             case(steps, value=cohort.c.stage, else_=-1)).label("reached"))
+                .select_from(cohort).outerjoin(moves, moves.c.deal_id == cohort.c.id).group_by(cohort.c.id)
+                .subquery("furthest"))
+    parts = union_all(
+        select(literal("days"), moves.c.stage, func.avg(moves.c.days), literal(0))
+        .where(moves.c.days.is_not(None)).group_by(moves.c.stage),
+        select(literal("reached"), cast(furthest.c.reached, String), func.count(), literal(0))
+        .group_by(furthest.c.reached),
+        select(literal("now"), cohort.c.stage, func.count(), rsql.total(cohort.c.amount_cents))
+        .group_by(cohort.c.stage),
+    )
+    avg_days: dict[str, float] = {}
+    reached_hist: dict[int, int] = {}
+    current: dict[str, tuple[int, int]] = {}
+    for part, key, value, cents in session.execute(parts):
+        if part == "days":
+            avg_days[key] = float(value)
+        elif part == "reached":
+            reached_hist[int(key)] = int(value)
+        else:
+            current[key] = (int(value), int(cents))
+    entered = {k: sum(n for step, n in reached_hist.items() if step >= pos) for k, pos in steps.items()}
+    entered[LOST] = current.get(LOST, (0, 0))[0]
     open_keys = [s.key for s in all_stages if s.key not in (WON, LOST)]
     rows = []
     for i, s in enumerate(all_stages):
@@ -147,17 +157,18 @@ def _k20(session: Session, *, user: User, clock: Clock, window: Window, owner_id
 def _k20_by_owner(session: Session, *, user: User, clock: Clock, window: Window,
                   owner_ids: list[int] | None = None) -> dict[Any, dict[str, Any]]:
     start, end = window.instants(clock)
-    conds = live_visible(user)
+    conds = [customer_filter(user, Customer.id)]
     if owner_ids is not None:
         conds.append(col(Customer.owner_id).in_(owner_ids))
     won_in = and_(col(Customer.won_on) >= window.start, col(Customer.won_on) <= window.end)
     # Follow-ups up to the end of the (local) day the customer was won.
     off = offset_minutes(clock)
-    calls = (select(Customer.owner_id, func.count(distinct(Customer.id)), func.count(FollowUp.id))
+    owner = rsql.no_index(Customer.owner_id)  # search ix_customers_won by date instead of walking owners
+    calls = (select(owner, func.count(distinct(Customer.id)), func.count(FollowUp.id))
              .select_from(Customer)
              .outerjoin(FollowUp, and_(col(FollowUp.customer_id) == Customer.id,
                                        rsql.local_date(FollowUp.at, off) <= Customer.won_on))
-             .where(*conds, won_in).group_by(Customer.owner_id))
+             .where(*conds, won_in).group_by(owner))
     out: dict[Any, dict[str, Any]] = {}
     for owner_id, won, n in session.execute(calls):
         out.setdefault(owner_id, {"won_customers": 0, "_calls": 0, "new_customers": 0})
@@ -171,8 +182,7 @@ def _k20_by_owner(session: Session, *, user: User, clock: Clock, window: Window,
     return out
 
 
-def _funnel_by_owner(session: Session, *, user: User, clock: Clock, window: Window, cohort: Any, base: Any
-                     ) -> Report:
+def _funnel_by_owner(session: Session, *, user: User, clock: Clock, window: Window, cohort: Any) -> Report:
     from crm_cli.deals import LOST, WON
 
     is_won, is_lost = cohort.c.stage == WON, cohort.c.stage == LOST
