@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, distinct, func, literal, union_all
+from sqlalchemy import String, and_, case, cast, distinct, func, join, literal, union_all
 from sqlmodel import Session, col, select
 
 from crm_cli.dates import Clock
@@ -34,7 +34,6 @@ from crm_cli.reports import (
     ReportOptions,
     Window,
     customer_filter,
-    live_visible,
     money,
     offset_minutes,
     period_keys,
@@ -267,23 +266,25 @@ def sales_report(session: Session, *, user: User, clock: Clock, options: ReportO
     else:
         dim = owner if options.by == "owner" else Customer.region
         signed_key = received_key = due_key = dim
-    vis = live_visible(user)
+    vis = [customer_filter(user, Contract.customer_id)]
+
+    def customers(source: Any) -> Any:
+        """Join the customer only when a group needs its columns (owner, region)."""
+        return source if periodic else join(source, Customer, col(Customer.id) == Contract.customer_id)
+
     in_window = (lambda c: and_(col(c) >= window.start, col(c) <= window.end))  # noqa: E731
     paid = _paid_per_contract()
     signed = (select(signed_key, func.count(), rsql.total(Contract.total_cents),
                      rsql.total(case((col(Contract.status).in_(_CLOSED_OUT), 0),
                                      else_=rsql.at_least_zero(Contract.total_cents - func.coalesce(paid.c.paid, 0)))))
-              .select_from(Contract).join(Customer, col(Customer.id) == Contract.customer_id)
-              .outerjoin(paid, paid.c.contract_id == Contract.id)
+              .select_from(customers(Contract.__table__).outerjoin(paid, paid.c.contract_id == Contract.id))
               .where(*vis, col(Contract.status).not_in(_NOT_SIGNED), in_window(Contract.signed_on))
               .group_by(signed_key))
     received = (select(received_key, rsql.total(Payment.amount_cents))
-                .select_from(Payment).join(Contract, col(Contract.id) == Payment.contract_id)
-                .join(Customer, col(Customer.id) == Contract.customer_id)
+                .select_from(customers(join(Payment, Contract, col(Contract.id) == Payment.contract_id)))
                 .where(*vis, in_window(Payment.received_on)).group_by(received_key))
     overdue = (select(due_key, rsql.total(Installment.amount_cents - Installment.paid_cents))
-               .select_from(Installment).join(Contract, col(Contract.id) == Installment.contract_id)
-               .join(Customer, col(Customer.id) == Contract.customer_id)
+               .select_from(customers(join(Installment, Contract, col(Contract.id) == Installment.contract_id)))
                .where(*vis, col(Contract.status).not_in(_CLOSED_OUT), in_window(Installment.due_on),
                       col(Installment.due_on) < clock.today, Installment.amount_cents > Installment.paid_cents)
                .group_by(due_key))
@@ -323,11 +324,10 @@ def sales_report(session: Session, *, user: User, clock: Clock, options: ReportO
 def _sales_by_product(session: Session, *, user: User, clock: Clock, window: Window) -> Report:
     """Per product: line amounts of contracts signed in the window; received, outstanding and overdue shared out
     over a contract's lines in proportion to their amounts (rounded to cents per product)."""
-    vis = live_visible(user)
+    vis = [customer_filter(user, Contract.customer_id)]
     share = ContractLine.amount_cents * 1.0 / func.nullif(Contract.total_cents, 0)
     lines = (select(ContractLine.product_id, ContractLine.amount_cents, ContractLine.contract_id, share.label("share"))
              .join(Contract, col(Contract.id) == ContractLine.contract_id)
-             .join(Customer, col(Customer.id) == Contract.customer_id)
              .where(*vis).subquery("lines"))
     paid = _paid_per_contract()
     signed = (select(lines.c.product_id, func.count(distinct(Contract.id)), rsql.total(lines.c.amount_cents),
@@ -392,8 +392,7 @@ def _won_per_user(session: Session, *, user: User, clock: Clock, window: Window,
     from crm_cli.deals import WON
 
     stmt = (select(Deal.owner_id, func.count(), rsql.total(Deal.amount_cents))
-            .join(Customer, col(Customer.id) == Deal.customer_id)
-            .where(*live_visible(user), Deal.stage == WON, col(Deal.owner_id).in_(user_ids),
+            .where(customer_filter(user, Deal.customer_id), Deal.stage == WON, col(Deal.owner_id).in_(user_ids),
                    col(Deal.closed_on) >= window.start, col(Deal.closed_on) <= window.end)
             .group_by(Deal.owner_id))
     values = {uid: {"won": int(n), "won_amount": money(cents)} for uid, n, cents in session.execute(stmt)}
