@@ -33,20 +33,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("user_id", "month", name="uq_sales_targets_user_month"),
     )
     op.create_index("ix_customers_report", "customers", [*REPORT_COLUMNS])
-    # The funnel: customers won in a window, deals created in a window, each deal's stage history in order.
-    op.create_index("ix_customers_won", "customers", ["won_on", "deleted_at", "owner_id", "level"])
-    op.create_index("ix_customers_deleted", "customers", ["deleted_at"], sqlite_where=sa.text("deleted_at IS NOT NULL"))
-    op.create_index("ix_deals_report", "deals", ["created_at", "customer_id", "owner_id", "stage", "amount_cents"])
-    op.create_index("ix_deal_stage_changes_report", "deal_stage_changes", ["deal_id", "at", "to_stage"])
-    # The pool report: claims in a window (the from_user index would walk every "add" event from nobody).
-    op.create_index("ix_ownership_report", "ownership_history", ["kind", "at", "to_user_id", "from_user_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_ownership_report", "ownership_history")
-    op.drop_index("ix_deal_stage_changes_report", "deal_stage_changes")
-    op.drop_index("ix_deals_report", "deals")
-    op.drop_index("ix_customers_deleted", "customers")
-    op.drop_index("ix_customers_won", "customers")
     op.drop_index("ix_customers_report", "customers")
     op.drop_table("sales_targets")
