@@ -578,4 +578,4 @@ def list_targets(session: Session, *, user: User, month: str | None = None) -> l
 
 
 # The reports built on other capabilities register themselves on import (they import this module's helpers).
-from crm_cli import reports_pool, reports_sales  # noqa: E402, F401
+from crm_cli import reports_imports, reports_pool, reports_sales  # noqa: E402, F401
