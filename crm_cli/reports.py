@@ -157,15 +157,14 @@ class ReportSpec:
     title: str
     run: Callable[..., Report]
     by: tuple[str, ...] = ()
-    needs: str | None = None  # the capability it is built on, for `crm report --help`
 
 
 REPORTS: dict[str, ReportSpec] = {}
 
 
-def register(name: str, title: str, *, by: Iterable[str] = (), needs: str | None = None) -> Callable[..., Any]:
+def register(name: str, title: str, *, by: Iterable[str] = ()) -> Callable[..., Any]:
     def deco(fn: Callable[..., Report]) -> Callable[..., Report]:
-        REPORTS[name] = ReportSpec(name, title, fn, tuple(by), needs)
+        REPORTS[name] = ReportSpec(name, title, fn, tuple(by))
         return fn
 
     return deco

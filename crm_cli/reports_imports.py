@@ -20,7 +20,7 @@ from crm_cli.reports import (
 from crm_cli.vocab import Role
 
 
-@register("imports", "Imports", needs="imports")
+@register("imports", "Imports")
 def imports_report(session: Session, *, user: User, clock: Clock, options: ReportOptions) -> Report:
     """One row per import batch started in the window (admins and assistants see every batch, a manager their
     team's, a rep their own): rows read, customers created, updated, skipped and rows refused."""

@@ -57,7 +57,7 @@ def _cohort(user: User, window: Window, clock: Clock) -> Any:
     )
 
 
-@register("funnel", "Funnel", by=("owner",), needs="deals")
+@register("funnel", "Funnel", by=("owner",))
 def funnel_report(session: Session, *, user: User, clock: Clock, options: ReportOptions) -> Report:
     """Deals created in the window: per stage how many reached it, how many are there now and their amount, the
     conversion to the next stage and the average days spent in it; win rate; and from follow-ups, how many
@@ -248,7 +248,7 @@ def _paid_per_contract() -> Any:
             .group_by(Payment.contract_id).subquery("paid"))
 
 
-@register("sales", "Sales", by=("owner", "product", "region"), needs="contracts")
+@register("sales", "Sales", by=("owner", "product", "region"))
 def sales_report(session: Session, *, user: User, clock: Clock, options: ReportOptions) -> Report:
     """Contracts signed (amount and count), payments received, what is still outstanding of the contracts signed,
     and what is overdue (unpaid installments due in the window before today) — per period, or per owner, product
