@@ -3,14 +3,14 @@
 A separate revision because 0007 had already reached main when these were added.
 
 Revision ID: 0007b
-Revises: 0007
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007b"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
