@@ -107,20 +107,14 @@ def validate_credit_code(value: Any) -> str | None:
 # ----------------------------------------------------------------------------------------------- keys and search
 
 
-def compute_keys(values: dict[str, Any]) -> dict[str, str | None]:
-    """Normalised keys stored in indexed columns so that the duplicate check looks them up instead of computing."""
-    name = clean_text(values.get("name"))
-    phone_digits = re.sub(r"\D", "", values.get("phone") or "")
-    if phone_digits.startswith("86") and len(phone_digits) == 13:
-        phone_digits = phone_digits[2:]
-    email = clean_text(values.get("email"))
-    credit = clean_text(values.get("credit_code"))
-    return {
-        "name_key": re.sub(r"[\W_]+", "", name.lower()) if name else None,
-        "phone_key": phone_digits or None,
-        "email_key": email.lower() if email else None,
-        "credit_key": credit.upper() if credit else None,
-    }
+def compute_keys(values: dict[str, Any], *, phone_region: str = "CN") -> dict[str, str | None]:
+    """Normalised keys stored in indexed columns so that the duplicate check looks them up instead of computing.
+
+    name_key is the distinctive core of the name (crm_cli.normalize), phone_key E.164, plus city and address keys.
+    """
+    from crm_cli.dedupe import customer_keys
+
+    return customer_keys(values, phone_region=phone_region)
 
 
 def refresh_search_text(session: Session, customer: Customer) -> None:
@@ -139,45 +133,66 @@ class DuplicateMatch:
     customer: Customer
     score: int
     reasons: list[str] = field(default_factory=list)
+    visible: bool = True  # False: the acting user may not see this customer (only its name and owner are shown)
 
 
 def find_duplicates(
-    session: Session, values: dict[str, Any], *, exclude_id: int | None = None, limit: int = 10
+    session: Session, values: dict[str, Any], *, exclude_id: int | None = None, limit: int = 10,
+    min_score: int | None = None, user: User | None = None,
 ) -> list[DuplicateMatch]:
-    """Existing customers that look like ``values`` (a dict of customer fields): the one function the add/edit
-    commands, the importer and the dashboard all use."""
-    keys = compute_keys(values)
-    reasons_by_id: dict[int, list[str]] = {}
-    found: dict[int, Customer] = {}
-    checks = [
-        ("credit_key", "same credit code"), ("phone_key", "same phone"), ("email_key", "same e-mail"),
-        ("name_key", "same name after normalising"),
-    ]  # fmt: skip
-    for column, reason in checks:
-        key = keys.get(column)
-        if not key:
-            continue
-        stmt = select(Customer).where(getattr(Customer, column) == key, col(Customer.deleted_at).is_(None))
-        if exclude_id is not None:
-            stmt = stmt.where(Customer.id != exclude_id)
-        for customer in session.exec(stmt.limit(limit)):
-            assert customer.id is not None
-            found[customer.id] = customer
-            reasons_by_id.setdefault(customer.id, []).append(reason)
-    matches = [DuplicateMatch(found[i], 100, reasons) for i, reasons in reasons_by_id.items()]
-    matches.sort(key=lambda m: (-len(m.reasons), m.customer.id or 0))
-    return matches[:limit]
+    """Existing customers that look like ``values`` (a dict of customer fields), best first, with score and reasons:
+    the one function the add/edit commands, the importer and the dashboard all use.
+
+    All live customers are considered, whoever owns them; with ``user`` given, matches that user may not see are
+    marked ``visible=False`` so that callers show only their name and owner. ``min_score`` defaults to the
+    setting ``dedupe.min_score``.
+    """
+    from crm_cli.dedupe import check_entry
+
+    found = check_entry(session, values, exclude_id=exclude_id, min_score=min_score, limit=limit)
+    return [DuplicateMatch(c.customer, c.score, c.reasons, visible=user is None or can_see(user, c.customer))
+            for c in found]
 
 
-def _refuse_duplicates(matches: list[DuplicateMatch], name: str) -> None:
-    details = [f"#{m.customer.id} {m.customer.name}: {', '.join(m.reasons)}" for m in matches]
+def describe_match(match: DuplicateMatch, owners: dict[int, str] | None = None) -> str:
+    """One line for a likely duplicate; a customer hidden from the user shows only its name and owner."""
+    owner = (owners or {}).get(match.customer.owner_id) if match.customer.owner_id else "public pool"  # type: ignore[arg-type]
+    head = f"#{match.customer.id} {match.customer.name}"
+    if not match.visible:
+        return f"{head} (owned by {owner or 'another user'}, not visible to you): score {match.score}"
+    return f"{head} [{owner or '?'}]: score {match.score} — {', '.join(match.reasons)}"
+
+
+def _refuse_duplicates(matches: list[DuplicateMatch], name: str, session: Session | None = None) -> None:
+    owners = usernames(session, {m.customer.owner_id for m in matches}) if session is not None else {}
+    details = [describe_match(m, owners) for m in matches]
+    hidden = sum(not m.visible for m in matches)
+    note = f" ({hidden} of them owned by someone else and hidden from you)" if hidden else ""
     raise DuplicateRefused(
-        f"{name!r} looks like {len(matches)} existing customer(s); use --force to add it anyway",
+        f"{name!r} looks like {len(matches)} existing customer(s){note}; use --force to add it anyway",
         matches=matches, details=details,
     )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------- add / edit
+
+
+IDENTITY_FIELDS = ("name", "phone", "email", "credit_code", "address", "region")
+
+
+def _set_keys(session: Session, customer: Customer) -> None:
+    """Recompute the normalised keys of ``customer`` (stored in indexed columns, see crm_cli.dedupe)."""
+    from crm_cli.dedupe import phone_region
+
+    keys = compute_keys({k: getattr(customer, k) for k in IDENTITY_FIELDS}, phone_region=phone_region(session))
+    for key, value in keys.items():
+        setattr(customer, key, value)
+
+
+def _index(session: Session, customer: Customer) -> None:
+    from crm_cli.dedupe import index_customer
+
+    index_customer(session, customer)
 
 
 def _check_code_free(session: Session, code: str | None, exclude_id: int | None = None) -> None:
@@ -204,22 +219,24 @@ def add_customer(
     values = validate_fields(data)
     _check_code_free(session, values.get("code"))
     if not force:
-        matches = find_duplicates(session, values)
+        matches = find_duplicates(session, values, user=user)
         if matches:
-            _refuse_duplicates(matches, values["name"])
+            _refuse_duplicates(matches, values["name"], session)
     owner_user = user if owner == "me" else owner
     assert owner_user is None or isinstance(owner_user, User)
     customer = Customer(**values)
+    if customer.level == "won":
+        customer.won_on = clock.today
     customer.owner_id = owner_user.id if owner_user else None
     customer.owned_since = clock.now if owner_user else None
     customer.created_at = customer.updated_at = clock.now
     customer.created_by = customer.updated_by = user.id
-    for key, value in compute_keys(values).items():
-        setattr(customer, key, value)
+    _set_keys(session, customer)
     refresh_search_text(session, customer)
     session.add(customer)
     session.flush()
     assert customer.id is not None
+    _index(session, customer)
     audit.record(
         session, at=clock.now, user_id=user.id, entity="customer", entity_id=customer.id,
         customer_id=customer.id, action="create",
@@ -257,27 +274,31 @@ def edit_customer(
             else:
                 merged[k] = v
         values["custom"] = merged or None
+    if "level" in values and values["level"] != customer.level:  # the won transition keeps its date
+        values["won_on"] = (customer.won_on or clock.today) if values["level"] == "won" else None
     old = {k: getattr(customer, k) for k in values}
     delta = audit.diff(old, values)
     if not delta:
         return {}
     if "code" in delta:
         _check_code_free(session, values.get("code"), customer.id)
-    identity = {"name", "phone", "email", "credit_code"} & delta.keys()
+    identity = set(IDENTITY_FIELDS) & delta.keys()
     if identity and not force:
-        merged_values = {k: getattr(customer, k) for k in ("name", "phone", "email", "credit_code")} | values
-        matches = find_duplicates(session, merged_values, exclude_id=customer.id)
+        merged_values = {k: getattr(customer, k) for k in IDENTITY_FIELDS} | values
+        matches = find_duplicates(session, merged_values, exclude_id=customer.id, user=user)
         if matches:
-            _refuse_duplicates(matches, merged_values["name"])
+            _refuse_duplicates(matches, merged_values["name"], session)
     for key, value in values.items():
         setattr(customer, key, value)
-    for key, value in compute_keys({k: getattr(customer, k) for k in ("name", "phone", "email", "credit_code")}).items():
-        setattr(customer, key, value)
+    if identity:
+        _set_keys(session, customer)
     customer.updated_at = clock.now
     customer.updated_by = user.id
     refresh_search_text(session, customer)
     session.add(customer)
     assert customer.id is not None
+    if identity:
+        _index(session, customer)
     audit.record(
         session, at=clock.now, user_id=user.id, entity="customer", entity_id=customer.id,
         customer_id=customer.id, action="update", changes=delta,
@@ -467,7 +488,7 @@ def usernames(session: Session, ids: set[int | None]) -> dict[int, str]:
 
 def customer_dict(customer: Customer, owners: dict[int, str] | None = None) -> dict[str, Any]:
     """A customer as plain data (for --json and exports)."""
-    data = customer.model_dump(exclude={"search_text", "name_key", "phone_key", "email_key", "credit_key"})
+    data = customer.model_dump(exclude={"search_text", "name_key", "phone_key", "email_key", "credit_key", "city_key", "address_key"})
     data["owner"] = (owners or {}).get(customer.owner_id) if customer.owner_id else None  # type: ignore[arg-type]
     for key, value in list(data.items()):
         if isinstance(value, date):
@@ -487,3 +508,7 @@ def show_extras(session: Session, customer: Customer, *, user: User, clock: Cloc
 
 
 SHOW_EXTRAS: list[Any] = []
+
+from crm_cli.sales_views import customer_sales as _customer_sales  # noqa: E402  (sales: deals, contracts, balance)
+
+SHOW_EXTRAS.append(_customer_sales)

@@ -61,4 +61,21 @@ from crm_cli.commands import pool as pool_cmds  # noqa: E402
 
 app.add_typer(pool_cmds.app, name="pool")
 app.command("remind")(__import__("crm_cli.commands.remind", fromlist=["remind_cmd"]).remind_cmd)
+from crm_cli.commands import product as product_cmds  # noqa: E402
+
+app.add_typer(product_cmds.app, name="product")
+from crm_cli.commands import deal as deal_cmds  # noqa: E402
+
+app.add_typer(deal_cmds.app, name="deal")
+from crm_cli.commands import contract as contract_cmds  # noqa: E402
+
+app.add_typer(contract_cmds.app, name="contract")
+from crm_cli.commands import payment as payment_cmds  # noqa: E402
+
+app.add_typer(payment_cmds.app, name="payment")
+from crm_cli.commands import dedupe as dedupe_cmds  # noqa: E402
+from crm_cli.commands import merge as merge_cmds  # noqa: E402
+
+app.command("dedupe")(dedupe_cmds.dedupe_cmd)
+app.command("merge")(merge_cmds.merge_cmd)
 app.command("dashboard")(dashboard_cmd)

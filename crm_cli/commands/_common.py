@@ -105,6 +105,11 @@ def write_session(now: str | None = None) -> Any:
     return cli_session(write=True, now=now)
 
 
+def is_interactive() -> bool:
+    """True when a person is at the terminal (stdin and stderr are ttys): commands may ask instead of refusing."""
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
 def report_error(exc: CrmError) -> None:
     from crm_cli.commands import _out
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crm_cli.commands import _out
+from crm_cli.commands import _common, _out
 from crm_cli.commands._common import read_session, write_session
 
 app = typer.Typer(help="Customers: add, find, show, change.", no_args_is_help=True)
@@ -60,6 +60,23 @@ def row_of(customer: Any, owners: dict[int, str], tz: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _ask_on_duplicate(action: Any, force: bool, question: str) -> Any:
+    """Run ``action(force)``; on a likely duplicate, ask at a terminal (else the refusal stands: exit 4)."""
+    from crm_cli.errors import DuplicateRefused
+
+    try:
+        return action(force)
+    except DuplicateRefused as exc:
+        if force or not _common.is_interactive():
+            raise
+        _out.warn(exc.message.replace("; use --force to add it anyway", ""))
+        for line in exc.details:
+            _out.info(f"  {line}")
+        if not typer.confirm(question, default=False, err=True):
+            raise
+        return action(True)
+
+
 @app.command("add")
 def add_cmd(
     name: Annotated[str, typer.Argument(help="Company (or person) name")],
@@ -96,9 +113,11 @@ def add_cmd(
         notes=notes, custom=_custom(field),
     )  # fmt: skip
     with write_session() as (session, user, clock):
-        customer = customers.add_customer(
-            session, user=user, clock=clock, data=data, owner=_resolve_owner(session, user, owner), force=force
-        )
+        owner_user = _resolve_owner(session, user, owner)
+        customer = _ask_on_duplicate(
+            lambda forced: customers.add_customer(session, user=user, clock=clock, data=dict(data), owner=owner_user,
+                                                  force=forced),
+            force, "Add it anyway?")
         if contact:
             contacts.add_contact(session, user=user, clock=clock, customer=customer,
                                  data=_fields(name=contact, mobile=mobile))
@@ -256,8 +275,10 @@ def edit_cmd(
         raise typer.BadParameter("nothing to change: give at least one option, e.g. --level 意向")
     with write_session() as (session, user, clock):
         customer = customers.resolve_customer(session, ref, user=user)
-        delta = customers.edit_customer(session, user=user, clock=clock, customer=customer, changes=changes,
-                                        force=force)
+        delta = _ask_on_duplicate(
+            lambda forced: customers.edit_customer(session, user=user, clock=clock, customer=customer,
+                                                   changes=dict(changes), force=forced),
+            force, "Save it anyway?")
         result = customers.customer_dict(customer, customers.usernames(session, {customer.owner_id}))
     if as_json:
         _out.print_json(result)

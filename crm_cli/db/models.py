@@ -78,6 +78,10 @@ class Customer(SQLModel, table=True):
     credit_key: str | None = Field(default=None, index=True)
     # Name, code, phones, e-mails and contacts in one text, for substring search (see crm_cli.db.search).
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    won_on: date | None = None  # the date the customer became `won` (成交): first signed contract or manual level
+    # Duplicate detection (crm_cli.normalize): the city named in the name or region, the normalised address.
+    city_key: str | None = None
+    address_key: str | None = None
 
     @property
     def label(self) -> str:
@@ -216,3 +220,178 @@ class InvalidationRequest(SQLModel, table=True):
     decided_by: int | None = Field(default=None, foreign_key="users.id")
     decided_at: datetime | None = _instant()
     note: str | None = None
+# --- sales ---
+# Money is integer cents (``*_cents``) in the currency of its record; quantities are exact decimal text.
+
+
+class Product(SQLModel, table=True):
+    __tablename__ = "products"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True)
+    name: str
+    unit: str | None = None
+    spec: str | None = None
+    category: str | None = None
+    price_cents: int = 0
+    active: bool = True
+    created_at: datetime | None = _instant()
+    updated_at: datetime | None = _instant()
+
+
+class Deal(SQLModel, table=True):
+    """An opportunity (商机)."""
+
+    __tablename__ = "deals"
+    __table_args__ = (Index("ix_deals_owner_stage", "owner_id", "stage"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(sa_column=Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False,
+                                              index=True))
+    title: str
+    amount_cents: int = 0
+    currency: str = "CNY"
+    stage: str = Field(default="lead", index=True)
+    stage_since: datetime | None = _instant()
+    expected_close_on: date | None = Field(default=None, index=True)
+    probability: int = 0
+    owner_id: int | None = Field(default=None, foreign_key="users.id")
+    lost_reason: str | None = None
+    closed_on: date | None = None
+    notes: str | None = None
+    created_at: datetime | None = _instant()
+    updated_at: datetime | None = _instant()
+
+
+class DealLine(SQLModel, table=True):
+    __tablename__ = "deal_lines"
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(sa_column=Column(Integer, ForeignKey("deals.id", ondelete="CASCADE"), nullable=False, index=True))
+    position: int = 0
+    product_id: int | None = Field(default=None, foreign_key="products.id")
+    quantity: str = "1"
+    unit_price_cents: int = 0
+    discount_bp: int = 0  # basis points: 1000 = 10 %
+    amount_cents: int = 0
+
+
+class DealStageChange(SQLModel, table=True):
+    """Every move of a deal between stages, so the funnel can measure conversion and time in stage."""
+
+    __tablename__ = "deal_stage_changes"
+    __table_args__ = (Index("ix_deal_stage_changes_deal_at", "deal_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(sa_column=Column(Integer, ForeignKey("deals.id", ondelete="CASCADE"), nullable=False))
+    from_stage: str | None = None
+    to_stage: str = Field(index=True)
+    at: datetime | None = _instant(nullable=False)
+    on: date | None = None  # the local calendar date of ``at``
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+
+
+class Contract(SQLModel, table=True):
+    __tablename__ = "contracts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True, index=True)
+    customer_id: int = Field(sa_column=Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False,
+                                              index=True))
+    deal_id: int | None = Field(default=None, foreign_key="deals.id")
+    kind: str = "standard"  # standard | supplementary
+    parent_id: int | None = Field(default=None, foreign_key="contracts.id", index=True)
+    signed_on: date | None = None
+    start_on: date | None = None
+    end_on: date | None = Field(default=None, index=True)
+    currency: str = "CNY"
+    total_cents: int = 0
+    status: str = Field(default="draft", index=True)  # draft | active | finished | terminated
+    notes: str | None = None
+    owner_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime | None = _instant()
+    updated_at: datetime | None = _instant()
+
+    @property
+    def label(self) -> str:
+        return f"contract {self.number}"
+
+
+class ContractLine(SQLModel, table=True):
+    __tablename__ = "contract_lines"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = Field(sa_column=Column(Integer, ForeignKey("contracts.id", ondelete="CASCADE"), nullable=False,
+                                              index=True))
+    position: int = 0
+    product_id: int | None = Field(default=None, foreign_key="products.id")
+    description: str | None = None
+    quantity: str = "1"
+    unit_price_cents: int = 0
+    discount_bp: int = 0
+    amount_cents: int = 0
+
+
+class Installment(SQLModel, table=True):
+    """A planned payment (收款计划). ``paid_cents`` is kept by crm_cli.payments.reallocate."""
+
+    __tablename__ = "installments"
+    __table_args__ = (Index("ix_installments_due_open", "due_on", "paid_cents"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = Field(sa_column=Column(Integer, ForeignKey("contracts.id", ondelete="CASCADE"), nullable=False,
+                                              index=True))
+    seq: int = 1
+    due_on: date
+    amount_cents: int
+    paid_cents: int = 0
+    note: str | None = None
+
+
+class Payment(SQLModel, table=True):
+    """Money received (回款)."""
+
+    __tablename__ = "payments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = Field(sa_column=Column(Integer, ForeignKey("contracts.id", ondelete="CASCADE"), nullable=False,
+                                              index=True))
+    installment_id: int | None = Field(default=None, foreign_key="installments.id")
+    received_on: date = Field(index=True)
+    amount_cents: int
+    method: str = "transfer"
+    reference: str | None = None
+    note: str | None = None
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime | None = _instant()
+
+
+# --- dedupe ---
+
+
+class CustomerToken(SQLModel, table=True):
+    """Blocking tokens of a customer (name bigrams/words, phone, e-mail, domain, credit code), kept up to date on
+    every write by crm_cli.dedupe.index_customer, so that the entry-time duplicate check finds candidates by index."""
+
+    __tablename__ = "customer_tokens"
+
+    token: str = Field(primary_key=True)
+    customer_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+
+
+class Merge(SQLModel, table=True):
+    """A merge of customers into one, with full snapshots so that `crm merge undo` can restore them."""
+
+    __tablename__ = "merges"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime | None = _instant(nullable=False)
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    keep_id: int = Field(index=True)
+    other_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    audit_id: int | None = None  # the last audit entry written by the merge: later entries mean "touched since"
+    undone_at: datetime | None = _instant()
+    undone_by: int | None = Field(default=None, foreign_key="users.id")

@@ -1,0 +1,432 @@
+"""Duplicate detection: the keys and blocking tokens kept on every write, the entry-time check, the batch search.
+
+- ``customer_keys(values)`` computes the normalised keys stored in indexed columns of ``customers``
+  (name_key = the name's distinctive core, city_key, phone_key in E.164, email_key, credit_key, address_key).
+- ``index_customer`` keeps the ``customer_tokens`` table (name bigrams/words, phone, e-mail, domain, credit code,
+  address) in step with a customer; ``rebuild_index`` rebuilds everything (after bulk loads).
+- ``check_entry`` is the entry-time check behind ``customers.find_duplicates``: candidates come from the token index
+  (rarest tokens first), then each is scored with crm_cli.matching.
+- ``find_clusters`` searches the whole database: blocking on tokens, a vectorised rapidfuzz pre-filter over whole
+  blocks, full scoring of the survivors only, then union-find clustering. It never compares every pair.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, insert, select, text
+from sqlmodel import Session, col
+from sqlmodel import select as sm_select
+
+from crm_cli import normalize, settings
+from crm_cli.db.models import Customer, CustomerToken, User
+from crm_cli.matching import DEFAULT_MIN_SCORE, Features, name_similarity, score_pair
+
+settings.register(
+    settings.SettingSpec("dedupe.phone_region", str, "CN",
+                         "default country (ISO code) for phones written without +country, e.g. CN, US, HK"),
+    settings.SettingSpec("dedupe.min_score", int, DEFAULT_MIN_SCORE,
+                         "score (0–100) from which a customer counts as a likely duplicate", 1),
+)  # fmt: skip
+
+STRONG_BLOCK_MAX = 50  # a phone or domain shared by more customers than this is a placeholder, not evidence
+NAME_BLOCK_MAX = 2000  # name tokens more frequent than this are too common to block on
+ENTRY_TOKEN_MAX = 5000  # the entry check ignores tokens this frequent when rarer ones exist
+ENTRY_CANDIDATES = 200
+
+KEY_COLUMNS = ("name_key", "city_key", "phone_key", "email_key", "credit_key", "address_key")
+
+
+def phone_region(session: Any) -> str:
+    try:
+        return str(settings.get_setting(session, "dedupe.phone_region") or "CN")
+    except Exception:  # the settings table may not exist yet inside a migration
+        return "CN"
+
+
+def min_score_setting(session: Session) -> int:
+    return int(settings.get_setting(session, "dedupe.min_score"))
+
+
+def customer_keys(values: dict[str, Any], *, phone_region: str = "CN") -> dict[str, str | None]:
+    """The normalised keys stored on a customer row."""
+    parts = normalize.name_parts(values.get("name"))
+    region = normalize.fold(values.get("region")) if values.get("region") else ""
+    return {
+        "name_key": parts.core or None,
+        "city_key": parts.city or (normalize._region_of(region) if region else None),
+        "phone_key": normalize.phone_key(values.get("phone"), phone_region),
+        "email_key": normalize.email_key(values.get("email")),
+        "credit_key": normalize.credit_key(values.get("credit_code")),
+        "address_key": normalize.address_key(values.get("address")),
+    }
+
+
+def tokens_for(name_key: str | None, phones: list[str] | tuple[str, ...], email_key: str | None,
+               credit_key: str | None, address_key: str | None) -> list[str]:
+    out = ["n:" + t for t in normalize.name_tokens(name_key)]
+    out.extend("t:" + p for p in phones)
+    if email_key:
+        out.append("e:" + email_key)
+        domain = normalize.email_domain(email_key)
+        if domain:
+            out.append("d:" + domain)
+    if credit_key:
+        out.append("c:" + credit_key)
+    if address_key:
+        out.append("a:" + address_key)
+    return list(dict.fromkeys(out))
+
+
+def _tokens_of_row(row: Any, region: str) -> list[str]:
+    phones = normalize.phone_keys(row.phone, region) or ([row.phone_key] if row.phone_key else [])
+    return tokens_for(row.name_key, phones, row.email_key, row.credit_key, row.address_key)
+
+
+def index_customer(session: Session, customer: Customer) -> None:
+    """Replace the customer's blocking tokens (called on every write that can change its keys)."""
+    assert customer.id is not None
+    session.execute(delete(CustomerToken).where(col(CustomerToken.customer_id) == customer.id))
+    tokens = _tokens_of_row(customer, phone_region(session))
+    if tokens:
+        session.execute(insert(CustomerToken), [{"token": t, "customer_id": customer.id} for t in tokens])
+
+
+def rebuild_keys_and_index(conn: Any, *, recompute_keys: bool = True) -> int:
+    """Recompute every customer's keys (optional) and rebuild the token table, in bulk. Returns the row count."""
+    region = phone_region(Session(bind=conn)) if recompute_keys else "CN"
+    table = Customer.__table__  # type: ignore[attr-defined]
+    rows = conn.execute(select(table.c.id, table.c.name, table.c.region, table.c.phone, table.c.email,
+                               table.c.credit_code, table.c.address, *[table.c[k] for k in KEY_COLUMNS])).all()
+    conn.execute(text("DELETE FROM customer_tokens"))
+    updates: list[dict[str, Any]] = []
+    tokens: list[dict[str, Any]] = []
+    for row in rows:
+        if recompute_keys:
+            keys = customer_keys(row._asdict(), phone_region=region)
+            updates.append({"_id": row.id, **keys})
+            phones = normalize.phone_keys(row.phone, region)
+            toks = tokens_for(keys["name_key"], phones, keys["email_key"], keys["credit_key"], keys["address_key"])
+        else:
+            toks = tokens_for(row.name_key, [row.phone_key] if row.phone_key else [], row.email_key,
+                              row.credit_key, row.address_key)
+        tokens.extend({"token": t, "customer_id": row.id} for t in toks)
+    if updates:
+        from sqlalchemy import bindparam, update
+
+        stmt = update(table).where(table.c.id == bindparam("_id")).values(
+            **{k: bindparam(k) for k in KEY_COLUMNS})
+        conn.execute(stmt, updates)
+    for start in range(0, len(tokens), 50000):
+        conn.execute(insert(CustomerToken.__table__), tokens[start : start + 50000])  # type: ignore[attr-defined]
+    return len(rows)
+
+
+def rebuild_index(session: Session, *, recompute_keys: bool = True) -> int:
+    """Rebuild keys and tokens of all customers (after a bulk load that bypassed add_customer)."""
+    return rebuild_keys_and_index(session.connection(), recompute_keys=recompute_keys)
+
+
+# ------------------------------------------------------------------------------------------- entry-time check
+
+
+@dataclass
+class Candidate:
+    customer: Customer
+    score: int
+    reasons: list[str]
+
+
+def check_entry(session: Session, values: dict[str, Any], *, exclude_id: int | None = None,
+                min_score: int | None = None, limit: int = 10) -> list[Candidate]:
+    """Existing live customers (all of them, whoever owns them) that look like ``values``, best first."""
+    region = phone_region(session)
+    feats = Features.from_values(values, phone_region=region)
+    threshold = min_score_setting(session) if min_score is None else min_score
+    tokens = tokens_for(feats.core, feats.phones, feats.email, feats.credit, feats.address)
+    if not tokens:
+        return []
+    ids = _candidate_ids(session, tokens)
+    ids.discard(exclude_id)  # type: ignore[arg-type]
+    if not ids:
+        return []
+    stmt = sm_select(Customer).where(col(Customer.id).in_(ids), col(Customer.deleted_at).is_(None))
+    rows = list(session.exec(stmt))
+    out: list[Candidate] = []
+    for customer in rows:
+        other = Features.from_keys(customer.name_key, customer.city_key, customer.phone_key, customer.email_key,
+                                   customer.credit_key, customer.address_key)
+        if feats.phones and customer.phone and not set(feats.phones) & set(other.phones):
+            other = Features(other.core, other.city, tuple(normalize.phone_keys(customer.phone, region)),
+                             other.email, other.domain, other.credit, other.address)
+        score, reasons = score_pair(feats, other)
+        if score >= threshold:
+            out.append(Candidate(customer, score, reasons))
+    out.sort(key=lambda c: (-c.score, c.customer.id or 0))
+    return out[:limit]
+
+
+def _candidate_ids(session: Session, tokens: list[str]) -> set[int]:
+    """Customers sharing the most (rarest) tokens with the new record; strong tokens always count."""
+    conn = session.connection()
+    params = {f"t{i}": t for i, t in enumerate(tokens)}
+    marks = ", ".join(f":t{i}" for i in range(len(tokens)))
+    freq = dict(conn.execute(text(
+        f"SELECT token, count(*) FROM customer_tokens WHERE token IN ({marks}) GROUP BY token"), params).all())
+    strong = [t for t in tokens if not t.startswith("n:") and 0 < freq.get(t, 0) <= STRONG_BLOCK_MAX * 20]
+    names = sorted((t for t in tokens if t.startswith("n:") and freq.get(t)), key=lambda t: freq[t])
+    usable = [t for t in names if freq[t] <= ENTRY_TOKEN_MAX] or names[:1]
+    chosen = strong + usable
+    if not chosen:
+        return set()
+    params = {f"t{i}": t for i, t in enumerate(chosen)}
+    marks = ", ".join(f":t{i}" for i in range(len(chosen)))
+    rows = conn.execute(text(
+        f"SELECT customer_id, count(*) AS n FROM customer_tokens WHERE token IN ({marks}) "
+        f"GROUP BY customer_id ORDER BY n DESC LIMIT {ENTRY_CANDIDATES}"), params).all()
+    ids = {int(r[0]) for r in rows}
+    if strong:  # every customer sharing a phone/e-mail/credit code, even beyond the candidate limit
+        params = {f"t{i}": t for i, t in enumerate(strong)}
+        marks = ", ".join(f":t{i}" for i in range(len(strong)))
+        ids.update(int(r[0]) for r in conn.execute(text(
+            f"SELECT customer_id FROM customer_tokens WHERE token IN ({marks}) LIMIT 1000"), params))
+    return ids
+
+
+# ---------------------------------------------------------------------------------------------- batch search
+
+
+@dataclass
+class Pair:
+    a: int
+    b: int
+    score: int
+    reasons: list[str]
+
+
+@dataclass
+class Cluster:
+    customers: list[int]
+    pairs: list[Pair] = field(default_factory=list)
+
+    @property
+    def best(self) -> int:
+        return max((p.score for p in self.pairs), default=0)
+
+
+@dataclass
+class SearchStats:
+    customers: int = 0
+    candidate_pairs: int = 0
+    scored_pairs: int = 0
+    matched_pairs: int = 0
+
+
+def find_clusters(session: Session, *, user: User | None = None, min_score: int | None = None,
+                  owners: list[str] | None = None, stats: SearchStats | None = None) -> list[Cluster]:
+    """Clusters of likely duplicates among the live customers ``user`` may see (all when ``user`` is None).
+
+    ``owners``: keep only clusters with at least one customer owned by one of these ("me", a user name, "pool").
+    """
+    from crm_cli.access import visible_clause
+
+    threshold = min_score_setting(session) if min_score is None else min_score
+    table = Customer.__table__  # type: ignore[attr-defined]
+    stmt = select(table.c.id, table.c.owner_id, *[table.c[k] for k in KEY_COLUMNS]).where(
+        table.c.deleted_at.is_(None))
+    if user is not None:
+        stmt = stmt.where(visible_clause(user))
+    rows = session.connection().execute(stmt.order_by(table.c.id)).all()
+    stats = stats if stats is not None else SearchStats()
+    stats.customers = len(rows)
+    pairs = score_rows(rows, threshold, stats)
+    clusters = cluster_pairs(pairs)
+    if owners:
+        wanted = _owner_ids(session, owners, user)
+        owner_of = {r.id: r.owner_id for r in rows}
+        clusters = [c for c in clusters if any(owner_of.get(i) in wanted for i in c.customers)]
+    return clusters
+
+
+def _owner_ids(session: Session, owners: list[str], user: User | None) -> set[int | None]:
+    from crm_cli.users import get_user
+
+    out: set[int | None] = set()
+    for name in owners:
+        for part in name.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if part == "me":
+                out.add(user.id if user else None)
+            elif part in ("pool", "公海"):
+                out.add(None)
+            else:
+                out.add(get_user(session, part).id)
+    return out
+
+
+def candidate_pairs(rows: list[Any], cutoff: int) -> tuple[Any, Any, Any]:
+    """Candidate pairs (index arrays i < j and a name pre-score) from blocking. Rows need the KEY_COLUMNS."""
+    import numpy as np
+    from rapidfuzz import fuzz
+    from rapidfuzz.process import cdist, cpdist
+
+    n = len(rows)
+    cores = [r.name_key or "" for r in rows]
+    strong: dict[str, list[int]] = defaultdict(list)
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        for key, value in (("t", r.phone_key), ("e", r.email_key), ("c", r.credit_key), ("a", r.address_key)):
+            if value:
+                strong[f"{key}:{value}"].append(i)
+        if r.email_key:
+            domain = normalize.email_domain(r.email_key)
+            if domain:
+                strong["d:" + domain].append(i)
+        for t in normalize.name_tokens(cores[i]):
+            blocks[t].append(i)
+    small_i: list[Any] = []
+    small_j: list[Any] = []
+    big_i: list[Any] = []
+    big_j: list[Any] = []
+    big_s: list[Any] = []
+    tri_cache: dict[int, tuple[Any, Any]] = {}
+
+    def tri(k: int) -> tuple[Any, Any]:
+        if k not in tri_cache:
+            tri_cache[k] = np.triu_indices(k, 1)
+        return tri_cache[k]
+
+    for members in strong.values():
+        if 2 <= len(members) <= STRONG_BLOCK_MAX:
+            arr = np.asarray(members)
+            a, b = tri(len(members))
+            small_i.append(arr[a])
+            small_j.append(arr[b])
+    covered = np.zeros(n, dtype=bool)
+    for members in blocks.values():
+        k = len(members)
+        if k < 2:
+            if k == 1:
+                covered[members[0]] = True
+            continue
+        if k > NAME_BLOCK_MAX:
+            continue
+        covered[members] = True
+        arr = np.asarray(members)
+        if k <= 64:
+            a, b = tri(k)
+            small_i.append(arr[a])
+            small_j.append(arr[b])
+        else:
+            names = [cores[m] for m in members]
+            scores = cdist(names, names, scorer=fuzz.token_set_ratio, score_cutoff=cutoff, dtype=np.uint8,
+                           workers=-1)
+            a, b = np.nonzero(np.triu(scores, 1))
+            big_i.append(arr[a])
+            big_j.append(arr[b])
+            big_s.append(scores[a, b])
+    # Records whose every name token is too common: compare them with the block of their rarest token.
+    for i in np.nonzero(~covered)[0].tolist():
+        toks = normalize.name_tokens(cores[i])
+        if not toks:
+            continue
+        rarest = min(toks, key=lambda t: len(blocks[t]))
+        members = np.asarray(blocks[rarest])
+        scores = cdist([cores[i]], [cores[m] for m in members], scorer=fuzz.token_set_ratio,
+                       score_cutoff=cutoff, dtype=np.uint8, workers=-1)[0]
+        hit = np.nonzero(scores)[0]
+        big_i.append(np.full(len(hit), i))
+        big_j.append(members[hit])
+        big_s.append(scores[hit])
+    empty = np.zeros(0, dtype=np.int64)
+    si = np.concatenate(small_i) if small_i else empty
+    sj = np.concatenate(small_j) if small_j else empty
+    if len(si):
+        lo, hi = np.minimum(si, sj), np.maximum(si, sj)
+        code = np.unique(lo.astype(np.int64) * n + hi)
+        si, sj = code // n, code % n
+        ss = cpdist([cores[x] for x in si.tolist()], [cores[x] for x in sj.tolist()],
+                    scorer=fuzz.token_set_ratio, dtype=np.uint8, workers=-1)
+    else:
+        ss = np.zeros(0, dtype=np.uint8)
+    bi = np.concatenate(big_i) if big_i else empty
+    bj = np.concatenate(big_j) if big_j else empty
+    bs = np.concatenate(big_s) if big_s else np.zeros(0, dtype=np.uint8)
+    all_i = np.concatenate([si, bi]).astype(np.int64)
+    all_j = np.concatenate([sj, bj]).astype(np.int64)
+    all_s = np.concatenate([ss, bs])
+    lo, hi = np.minimum(all_i, all_j), np.maximum(all_i, all_j)
+    keep = lo != hi
+    code, first = np.unique(lo[keep] * n + hi[keep], return_index=True)
+    return code // n, code % n, all_s[keep][first]
+
+
+def score_rows(rows: list[Any], threshold: int, stats: SearchStats | None = None) -> list[Pair]:
+    """All pairs of ``rows`` scoring at least ``threshold``, with reasons."""
+    if len(rows) < 2:
+        return []
+    cutoff = max(threshold - 30, 30)
+    ii, jj, pre = candidate_pairs(rows, cutoff)
+    feats: dict[int, Features] = {}
+
+    def feat(i: int) -> Features:
+        f = feats.get(i)
+        if f is None:
+            r = rows[i]
+            f = feats[i] = Features.from_keys(r.name_key, r.city_key, r.phone_key, r.email_key, r.credit_key,
+                                              r.address_key)
+        return f
+
+    out: list[Pair] = []
+    scored = 0
+    for i, j, p in zip(ii.tolist(), jj.tolist(), pre.tolist(), strict=True):
+        a, b = feat(i), feat(j)
+        if p < cutoff and not _shares_strong(a, b):
+            continue
+        scored += 1
+        score, reasons = score_pair(a, b, name_similarity(a.core, b.core) if p >= cutoff else None)
+        if score >= threshold:
+            out.append(Pair(rows[i].id, rows[j].id, score, reasons))
+    if stats is not None:
+        stats.candidate_pairs = len(ii)
+        stats.scored_pairs = scored
+        stats.matched_pairs = len(out)
+    return out
+
+
+def _shares_strong(a: Features, b: Features) -> bool:
+    return bool((a.phones and a.phones == b.phones) or (a.email and a.email == b.email)
+                or (a.credit and a.credit == b.credit) or (a.domain and a.domain == b.domain)
+                or (a.address and a.address == b.address))
+
+
+def cluster_pairs(pairs: list[Pair]) -> list[Cluster]:
+    """Connected components of the matched pairs (union-find), biggest and surest first."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for p in pairs:
+        ra, rb = find(p.a), find(p.b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, Cluster] = {}
+    for p in pairs:
+        root = find(p.a)
+        groups.setdefault(root, Cluster([])).pairs.append(p)
+    for root, cluster in groups.items():
+        members = {root}
+        for p in cluster.pairs:
+            members.update((p.a, p.b))
+        cluster.customers = sorted(members)
+        cluster.pairs.sort(key=lambda p: (-p.score, p.a, p.b))
+    return sorted(groups.values(), key=lambda c: (-c.best, c.customers[0]))

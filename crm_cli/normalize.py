@@ -1,0 +1,335 @@
+"""Normalisation of names, phones, e-mails, credit codes and addresses for duplicate detection.
+
+One module used by add, edit, import, ``crm dedupe`` and the dashboard, so that every check compares the same keys:
+
+- text: Unicode NFKC (full-width → half-width), case folding, punctuation and brackets, Traditional → Simplified
+  Chinese with OpenCC (opencc-python-reimplemented, imported only when a name holds a Traditional character);
+- company names: Chinese legal forms (有限公司, 股份有限公司, 集团…), English/European ones (Inc, Ltd, LLC, GmbH,
+  N.V., "The"…), region prefixes (广东省深圳市…) and bracketed regions (（深圳）), honorifics of person names. What is
+  left is the *core* (明达电子科技, "acme widgets"): the distinctive part that matching compares;
+- phones parsed with ``phonenumbers`` into E.164 (default region from the setting ``dedupe.phone_region``);
+- e-mails lower-cased; the domain counts as evidence unless it is a free-mail domain;
+- 统一社会信用代码 validated with python-stdnum;
+- addresses: NFKC, case, common abbreviations (St → street, Rd → road…), 号/弄/室 and unit/room parts.
+
+Nothing heavy is imported at module import time.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+# ------------------------------------------------------------------------------------------------------- regions
+
+PROVINCES = (
+    "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 "
+    "云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门"
+).split()
+CITIES = (
+    "深圳 广州 东莞 佛山 珠海 中山 惠州 江门 汕头 湛江 肇庆 茂名 揭阳 梅州 清远 韶关 潮州 汕尾 河源 阳江 云浮 "
+    "杭州 宁波 温州 嘉兴 湖州 绍兴 金华 台州 舟山 衢州 丽水 义乌 南京 苏州 无锡 常州 南通 扬州 镇江 泰州 徐州 "
+    "盐城 淮安 连云港 宿迁 昆山 江阴 张家港 常熟 合肥 芜湖 蚌埠 安庆 马鞍山 滁州 阜阳 福州 厦门 泉州 漳州 莆田 "
+    "宁德 龙岩 三明 南平 南昌 赣州 九江 上饶 济南 青岛 烟台 潍坊 淄博 威海 临沂 济宁 泰安 日照 德州 聊城 东营 "
+    "郑州 洛阳 开封 新乡 许昌 南阳 安阳 武汉 宜昌 襄阳 荆州 十堰 黄石 长沙 株洲 湘潭 衡阳 岳阳 常德 成都 绵阳 "
+    "德阳 宜宾 南充 乐山 泸州 贵阳 遵义 昆明 大理 丽江 西安 咸阳 宝鸡 兰州 西宁 银川 乌鲁木齐 呼和浩特 包头 南宁 "
+    "柳州 桂林 北海 海口 三亚 拉萨 石家庄 唐山 保定 廊坊 邯郸 秦皇岛 沧州 太原 大同 沈阳 大连 鞍山 长春 哈尔滨 "
+    "大庆 台北 高雄 台中 新竹"
+).split()
+_REGION_NAMES = sorted(set(PROVINCES) | set(CITIES), key=len, reverse=True)
+_REGION_SUFFIX = "(?:特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|省|市)?"
+_REGION_PREFIX = re.compile(
+    "^(?:(?:中国)?(?:" + "|".join(_REGION_NAMES) + ")" + _REGION_SUFFIX + ")+"
+)
+_DISTRICT = re.compile(r"^[\u4e00-\u9fff]{1,3}?(?:新区|区|县)")
+LATIN_REGIONS = {
+    "china", "prc", "hong kong", "hk", "hongkong", "macau", "taiwan", "shanghai", "beijing", "shenzhen",
+    "guangzhou", "singapore", "usa", "us", "uk", "europe", "asia", "international", "intl", "japan", "germany",
+    "netherlands", "holland", "france", "canada", "australia",
+}
+LEGAL_ZH = (
+    "集团股份有限公司", "集团有限责任公司", "集团有限公司", "股份有限公司", "有限责任公司", "集团公司", "有限公司",
+    "股份公司", "总公司", "有限合伙", "合伙企业", "集团", "公司",
+)
+LEGAL_EN = {
+    "inc", "incorporated", "ltd", "limited", "llc", "llp", "lp", "co", "corp", "corporation", "company", "gmbh",
+    "plc", "the", "ag", "sa", "nv", "bv", "kg", "oy", "ab", "spa", "srl", "sarl", "pte", "pty", "kk", "pvt",
+    "sas", "se", "mbh", "cie", "et", "of", "and",
+}
+HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam"}
+HONORIFICS_ZH = ("先生", "女士", "小姐", "老师", "总")
+FREE_MAIL = {
+    "qq.com", "vip.qq.com", "foxmail.com", "163.com", "126.com", "yeah.net", "vip.163.com", "sina.com", "sina.cn",
+    "sohu.com", "aliyun.com", "139.com", "189.cn", "wo.cn", "tom.com", "21cn.com", "gmail.com", "googlemail.com",
+    "hotmail.com", "outlook.com", "live.com", "msn.com", "yahoo.com", "yahoo.com.hk", "icloud.com", "me.com",
+    "mac.com", "aol.com", "proton.me", "protonmail.com", "gmx.com", "gmx.de", "web.de", "mail.com", "yandex.ru",
+    "zoho.com", "hushmail.com",
+}
+ADDRESS_WORDS = {
+    "st": "street", "str": "street", "rd": "road", "ave": "avenue", "av": "avenue", "blvd": "boulevard",
+    "dr": "drive", "ln": "lane", "ct": "court", "pl": "place", "sq": "square", "hwy": "highway", "pkwy": "parkway",
+    "n": "north", "s": "south", "e": "east", "w": "west", "fl": "floor", "flr": "floor", "ste": "suite",
+    "apt": "unit", "rm": "room", "bldg": "building", "no": "", "number": "",
+}
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+")
+_PUNCT = re.compile(r"[^\w\u3400-\u9fff]+|_")
+_BRACKETS = re.compile(r"[(\[{（【〔「『]([^)\]}）】〕」』]*)[)\]}）】〕」』]")
+
+
+# ------------------------------------------------------------------------------------------------------ text
+
+
+@lru_cache(maxsize=1)
+def _traditional_chars() -> frozenset[str]:
+    import opencc
+
+    folder = Path(opencc.__file__).parent / "dictionary"
+    chars: set[str] = set()
+    for name in ("TSCharacters.txt", "TSPhrases.txt"):
+        for line in (folder / name).read_text(encoding="utf-8").splitlines():
+            chars.update(line.split("\t", 1)[0])
+    return frozenset(chars)
+
+
+@lru_cache(maxsize=1)
+def _converter() -> object:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → Simplified with OpenCC; texts without a Traditional character skip the (slow) converter."""
+    trad = _traditional_chars()
+    if not any(ch in trad for ch in text):
+        return text
+    return str(_converter().convert(text))  # type: ignore[attr-defined]
+
+
+def fold(text: str | None) -> str:
+    """NFKC (full-width → half-width), case folding, Traditional → Simplified, whitespace collapsed."""
+    if not text:
+        return ""
+    out = unicodedata.normalize("NFKC", str(text)).casefold()
+    if _CJK.search(out):
+        out = to_simplified(out)
+    return " ".join(out.split())
+
+
+# ------------------------------------------------------------------------------------------------------ names
+
+
+@dataclass(frozen=True)
+class NameParts:
+    core: str  # the distinctive part: "明达电子科技", "acme widgets"
+    city: str | None  # a region found in the name ("深圳"), if any
+    legal: str | None  # the legal form removed, if any
+
+
+def _strip_region_prefix(text: str) -> tuple[str, str | None]:
+    match = _REGION_PREFIX.match(text)
+    if not match or match.end() == len(text):
+        return text, None
+    found = match.group(0)
+    rest = text[match.end():]
+    has_suffix = found[-1] in "省市区" or found.endswith("自治区") or found.endswith("特别行政区")
+    if not has_suffix and len(rest.strip()) < 4:
+        return text, None  # 中山大学 is a name, not 中山 + 大学
+    district = _DISTRICT.match(rest)
+    if district and district.end() < len(rest) - 1:
+        rest = rest[district.end():]
+    city = None
+    for name in _REGION_NAMES:
+        if name in found:
+            city = name if city is None or name in CITIES else city
+    return rest, city
+
+
+def _region_of(text: str) -> str | None:
+    t = text.strip()
+    for suffix in ("特别行政区", "自治区", "省", "市", "区", "县"):
+        if t.endswith(suffix) and len(t) > len(suffix):
+            t = t[: -len(suffix)]
+            break
+    if t in _REGION_NAMES:
+        return t
+    if t in LATIN_REGIONS:
+        return t
+    return None
+
+
+@lru_cache(maxsize=65536)
+def name_parts(name: str | None) -> NameParts:
+    """Split a company or person name into its distinctive core, the city it names and its legal form."""
+    text = fold(name)
+    if not text:
+        return NameParts("", None, None)
+    city: str | None = None
+    legal: str | None = None
+
+    def bracket(match: re.Match[str]) -> str:
+        nonlocal city, legal
+        inner = match.group(1).strip()
+        region = _region_of(inner)
+        if region:
+            city = city or region
+            return " "
+        if inner in LEGAL_ZH or inner in LEGAL_EN:
+            legal = legal or inner
+            return " "
+        return f" {inner} "
+
+    text = _BRACKETS.sub(bracket, text)
+    text = text.replace("&", " and ").replace("'s ", "s ").replace("’s ", "s ")
+    # Chinese: legal forms at the end, region prefixes at the start.
+    compact = _PUNCT.sub(" ", text).strip()
+    if _CJK.search(compact):
+        changed = True
+        while changed:
+            changed = False
+            stripped = compact.rstrip()
+            for form in LEGAL_ZH:
+                if stripped.endswith(form) and len(stripped) > len(form):
+                    compact = stripped[: -len(form)]
+                    legal = legal or form
+                    changed = True
+                    break
+        head, found = _strip_region_prefix(compact.lstrip())
+        compact = head
+        city = city or found
+        for honorific in HONORIFICS_ZH:
+            if compact.endswith(honorific) and len(compact) > len(honorific) + 1:
+                compact = compact[: -len(honorific)]
+    words = compact.split()
+    kept = [w for w in words if w not in LEGAL_EN and w not in HONORIFICS and not (len(w) == 1 and w.isascii())]
+    if kept and len(kept) < len(words):
+        legal = legal or next((w for w in words if w in LEGAL_EN), None)
+        words = kept
+    # Dots and hyphens inside words were punctuation: "s.a." became "s a" above; join CJK runs without spaces.
+    core = " ".join(words)
+    core = re.sub(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", "", core)
+    return NameParts(core, city, legal)
+
+
+def name_key(name: str | None) -> str | None:
+    return name_parts(name).core or None
+
+
+# --------------------------------------------------------------------------------------- phones, e-mails, codes
+
+
+def split_phones(text: str | None) -> list[str]:
+    if not text:
+        return []
+    return [p for p in re.split(r"[,;/、，；|]+|\s{2,}", unicodedata.normalize("NFKC", text)) if p.strip()]
+
+
+@lru_cache(maxsize=65536)
+def phone_key(text: str | None, region: str = "CN") -> str | None:
+    """The first phone in ``text`` in E.164 (+8675586001234); digits only when it cannot be parsed."""
+    for part in split_phones(text):
+        key = _one_phone(part, region)
+        if key:
+            return key
+    return None
+
+
+def phone_keys(text: str | None, region: str = "CN") -> list[str]:
+    return [k for k in (_one_phone(p, region) for p in split_phones(text)) if k]
+
+
+def _one_phone(text: str, region: str) -> str | None:
+    import phonenumbers
+
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < 5:
+        return None
+    cleaned = re.split(r"(?i)\s*(?:ext\.?|x|转|分机)\s*\d+$", text.strip())[0]
+    try:
+        number = phonenumbers.parse(cleaned, region.upper() if region else None)
+    except phonenumbers.NumberParseException:
+        return digits
+    if not phonenumbers.is_possible_number(number):
+        return digits
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def email_key(text: str | None) -> str | None:
+    if not text:
+        return None
+    email = unicodedata.normalize("NFKC", text).strip().lower()
+    return email or None
+
+
+def email_domain(email: str | None) -> str | None:
+    """The e-mail's domain unless it is a free-mail one (qq.com, 163.com, gmail.com…)."""
+    if not email or "@" not in email:
+        return None
+    domain = email.rsplit("@", 1)[1].strip().lower()
+    if not domain or domain in FREE_MAIL:
+        return None
+    return domain
+
+
+def credit_key(text: str | None) -> str | None:
+    """统一社会信用代码 in its compact upper-case form; invalid codes are kept as typed (upper-case, no spaces)."""
+    if not text:
+        return None
+    from stdnum.cn import uscc
+
+    compact = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", text)).upper()
+    if not compact:
+        return None
+    try:
+        return str(uscc.compact(compact))
+    except Exception:  # pragma: no cover - compact only cleans
+        return compact
+
+
+# ------------------------------------------------------------------------------------------------------ addresses
+
+_ZH_ADDR = [(re.compile(r"(\d+)\s*(?:号楼|栋|幢|座)"), r"\1栋 "), (re.compile(r"(\d+)\s*(?:号|號)"), r"\1号 "),
+            (re.compile(r"(\d+)\s*弄"), r"\1弄 "), (re.compile(r"(\d+)\s*(?:室|房)"), r"\1室 "),
+            (re.compile(r"(\d+)\s*(?:楼|层)"), r"\1层 ")]  # fmt: skip
+
+
+@lru_cache(maxsize=65536)
+def address_key(text: str | None) -> str | None:
+    """NFKC, case, abbreviations (St → street), Chinese 号/弄/室 parts tidied; region prefixes dropped."""
+    folded = fold(text)
+    if not folded:
+        return None
+    if _CJK.search(folded):
+        folded, _ = _strip_region_prefix(folded.replace(" ", ""))
+        for pattern, repl in _ZH_ADDR:
+            folded = pattern.sub(repl, folded)
+    words = []
+    for word in _PUNCT.sub(" ", folded).split():
+        word = ADDRESS_WORDS.get(word, word)
+        if word:
+            words.append(word)
+    return " ".join(words) or None
+
+
+# ------------------------------------------------------------------------------------------------------ tokens
+
+
+def name_tokens(core: str | None) -> list[str]:
+    """Blocking tokens of a name core: Chinese character bigrams, Latin words and 4-letter word prefixes."""
+    if not core:
+        return []
+    out: list[str] = []
+    for run in _CJK_RUN.findall(core):
+        if _CJK.match(run):
+            if len(run) == 1:
+                out.append(run)
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+        else:
+            out.append(run)
+            if len(run) > 4:
+                out.append(run[:4] + "~")
+    return list(dict.fromkeys(out))
