@@ -326,3 +326,17 @@ async def test_home_lists_payments_due_and_the_customer_shows_its_contract(db_pa
         extras = app.screen.detail.extras
         assert [c["number"] for c in extras["contracts"]] == [contract]
         assert [d["title"] for d in extras["deals"]] == ["Widgets 2027"]
+
+
+async def test_the_command_palette_adds_a_customer(db_path: Path, shop: dict[str, Any]) -> None:
+    from crm_cli.tui.screens.forms import CustomerForm
+
+    app = make_app(db_path, "wang.fang")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Add customer")
+        await settle(pilot, 0.2)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerForm)
