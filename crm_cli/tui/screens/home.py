@@ -47,7 +47,11 @@ class HomeScreen(DbWork, Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#agenda", DataTable)
         table.add_columns("When", "ID", "Customer", "Level", "Phone", "Next")
-        self.load()
+        prefetched, self.app.prefetched_home = self.app.prefetched_home, None  # type: ignore[attr-defined]
+        if prefetched is not None:
+            self.show(prefetched)
+        else:
+            self.load()
 
     def on_screen_resume(self) -> None:
         if self.data is not None:
