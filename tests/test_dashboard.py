@@ -22,10 +22,15 @@ def make_app(db_path: Path, user: str = "boss", **kwargs: Any) -> Any:
 
 async def settle(pilot: Any, delay: float = 0.0) -> None:
     """Wait until every worker has finished and its result is on screen (callbacks may start more work)."""
+    from textual.worker import WorkerCancelled
+
     app = pilot.app
-    for _ in range(6):
+    for _ in range(10):
         await pilot.pause(delay)
-        await app.workers.wait_for_complete()
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerCancelled:  # an exclusive worker was superseded by a newer one: wait again
+            continue
         await pilot.pause()
         if not any(w.is_running for w in app.workers):
             break
