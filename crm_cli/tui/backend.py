@@ -372,7 +372,8 @@ def _plain_duplicates(owners: dict[int, str]) -> Iterator[None]:
 
 
 def home_panels(session: Any, user: Any, clock: Any) -> dict[str, list[str]]:
-    """Lists other capabilities contribute to Home (returning to the pool, payments due), as text lines.
+    """Lists other capabilities contribute to Home (returning to the pool, payments due), as text items (an item
+    may hold a second, indented line).
 
     Each entry of ``HOME_PANELS`` is ``(title, provider)`` with ``provider(session, user, clock) -> list[str]``."""
     out: dict[str, list[str]] = {}
@@ -397,9 +398,9 @@ def _payments_due(session: Any, user: Any, clock: Any) -> list[str]:
     days = int(get_setting(session, "dashboard.payments_days"))
     lines = []
     for item in payments_due(session, user=user, clock=clock, days=days)[:15]:
-        late = f" · {item['overdue_days']}d late" if item.get("overdue_days") else ""
-        lines.append(f"{item['due_on'].strftime('%m-%d')} {item['open']} {item['currency']} · {item['contract']} "
-                     f"#{item['customer_id']} {item['customer']}{late}")
+        late = f" ({item['overdue_days']}d late)" if item.get("overdue_days") else ""
+        lines.append(f"{item['due_on'].strftime('%m-%d')} {item['open']} {item['currency']}{late}\n"
+                     f"  #{item['customer_id']} {item['customer']} · {item['contract']}")
     return lines
 
 
