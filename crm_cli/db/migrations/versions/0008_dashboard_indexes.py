@@ -8,13 +8,13 @@
 - ix_audit_at (at): this month's changes (won customers) without probing every customer's history.
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0003
 """
 
 from alembic import op
 
 revision = "0008"
-down_revision = "0004"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
