@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,7 @@ NAME_BLOCK_MAX = 2000  # name tokens more frequent than this are too common to b
 ENTRY_TOKEN_MAX = 5000  # the entry check ignores tokens this frequent when rarer ones exist
 ENTRY_CANDIDATES = 200
 
+_NUMBERS = re.compile(r"\d+")
 KEY_COLUMNS = ("name_key", "city_key", "phone_key", "email_key", "credit_key", "address_key")
 
 
@@ -295,8 +297,11 @@ class _Pruner:
         self.address = _codes([r.address_key for r in rows])
         self.domain = _codes([normalize.email_domain(r.email_key) for r in rows])
         self.addresses = [r.address_key or "" for r in rows]
+        numbers = [_NUMBERS.findall(a) for a in self.addresses]
+        self.number = _codes([n[0] if len(n) == 1 else None for n in numbers])  # the house number, when alone
+        self.streets = [_NUMBERS.sub(" ", a) for a in self.addresses]
 
-    def __call__(self, ii: Any, jj: Any, name: Any) -> Any:
+    def __call__(self, ii: Any, jj: Any, name: Any, *, addresses: bool = False) -> Any:
         """A boolean mask of the pairs worth scoring exactly."""
         from rapidfuzz import fuzz
         from rapidfuzz.process import cpdist
@@ -314,7 +319,7 @@ class _Pruner:
         if self.threshold > 70:
             ca, cb = self.city[ii], self.city[jj]
             keep &= ~((ca >= 0) & (cb >= 0) & (ca != cb) & ~strong)
-        if self.threshold > 75:
+        if addresses and self.threshold > 75:
             both = keep & (self.address[ii] >= 0) & (self.address[jj] >= 0) & ~same_id & ~same(self.address)
             idx = np.nonzero(both)[0]
             if len(idx):
@@ -322,6 +327,15 @@ class _Pruner:
                 right = [self.addresses[x] for x in jj[idx].tolist()]
                 best = np.maximum(cpdist(left, right, scorer=fuzz.ratio, dtype=np.uint8, workers=-1),
                                   cpdist(left, right, scorer=fuzz.token_sort_ratio, dtype=np.uint8, workers=-1))
+                # matching.address_similarity: another house number on another street is another place.
+                na, nb = self.number[ii[idx]], self.number[jj[idx]]
+                other_number = np.nonzero((na >= 0) & (nb >= 0) & (na != nb))[0]
+                if len(other_number):
+                    pick = idx[other_number]
+                    street = cpdist([self.streets[x] for x in ii[pick].tolist()],
+                                    [self.streets[x] for x in jj[pick].tolist()],
+                                    scorer=fuzz.token_sort_ratio, dtype=np.uint8, workers=-1)
+                    best[other_number] = np.where(street >= 85, 60, np.minimum(best[other_number], 30))
                 keep[idx[best < 50]] = False
         return keep
 
@@ -430,7 +444,9 @@ def candidate_pairs(rows: list[Any], cutoff: int, threshold: int = DEFAULT_MIN_S
     lo, hi = np.minimum(all_i, all_j), np.maximum(all_i, all_j)
     keep = lo != hi
     code, first = np.unique(lo[keep] * n + hi[keep], return_index=True)
-    return code // n, code % n, all_s[keep][first]
+    ii, jj, ss = code // n, code % n, all_s[keep][first]
+    keep = prune(ii, jj, ss, addresses=True)  # once per pair, after the blocks' duplicates are gone
+    return ii[keep], jj[keep], ss[keep]
 
 
 def score_rows(rows: list[Any], threshold: int, stats: SearchStats | None = None) -> list[Pair]:
