@@ -154,20 +154,28 @@ def check_entry(session: Session, values: dict[str, Any], *, exclude_id: int | N
     ids.discard(exclude_id)  # type: ignore[arg-type]
     if not ids:
         return []
-    stmt = sm_select(Customer).where(col(Customer.id).in_(ids), col(Customer.deleted_at).is_(None))
-    rows = list(session.exec(stmt))
-    out: list[Candidate] = []
-    for customer in rows:
-        other = Features.from_keys(customer.name_key, customer.city_key, customer.phone_key, customer.email_key,
-                                   customer.credit_key, customer.address_key)
-        if feats.phones and customer.phone and not set(feats.phones) & set(other.phones):
-            other = Features(other.core, other.city, tuple(normalize.phone_keys(customer.phone, region)),
+    table = Customer.__table__  # type: ignore[attr-defined]
+    rows = session.connection().execute(
+        select(table.c.id, table.c.phone, *[table.c[k] for k in KEY_COLUMNS])
+        .where(table.c.id.in_(ids), table.c.deleted_at.is_(None))).all()
+    scored: list[tuple[int, int, list[str]]] = []
+    for row in rows:
+        other = Features.from_keys(row.name_key, row.city_key, row.phone_key, row.email_key, row.credit_key,
+                                   row.address_key)
+        if feats.phones and row.phone and not set(feats.phones) & set(other.phones) \
+                and len(normalize.split_phones(row.phone)) > 1:  # the stored key holds only the first phone
+            other = Features(other.core, other.city, tuple(normalize.phone_keys(row.phone, region)),
                              other.email, other.domain, other.credit, other.address)
         score, reasons = score_pair(feats, other)
         if score >= threshold:
-            out.append(Candidate(customer, score, reasons))
-    out.sort(key=lambda c: (-c.score, c.customer.id or 0))
-    return out[:limit]
+            scored.append((row.id, score, reasons))
+    scored.sort(key=lambda t: (-t[1], t[0]))
+    scored = scored[:limit]
+    if not scored:
+        return []
+    found = {c.id: c for c in session.exec(sm_select(Customer).where(col(Customer.id).in_([t[0] for t in scored])))}
+    out = [Candidate(found[i], score, reasons) for i, score, reasons in scored]
+    return out
 
 
 def _candidate_ids(session: Session, tokens: list[str]) -> set[int]:
