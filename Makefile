@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh machine (Python 3.11+ and pip):
-#   make demo   — install into .venv, build a demo database, open the day's work on it
+#   make demo   — install into .venv, build a demo database, open the dashboard on it
 #   make test   — install into .venv (with test tools) and run the whole test suite
 PYTHON ?= python3
 VENV := .venv
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 demo: $(STAMP)
 	$(BIN)/crm demo --customers 300 --path $(DEMO_DB) --force
-	CRM_DB=$(DEMO_DB) CRM_USER=wang.fang $(BIN)/crm today
+	CRM_DB=$(DEMO_DB) CRM_USER=wang.fang $(BIN)/crm dashboard
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 tests

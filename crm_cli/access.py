@@ -1,34 +1,89 @@
 """Who sees which customers. The one visibility rule used by every list, show, export and report.
 
-Admins, assistants and managers see every customer. A rep sees their own customers and the public pool.
-(The ownership issue refines this: a manager sees their team, a rep also what is shared with them.)
+- Admins and assistants see every customer.
+- A manager sees their own customers, those of everyone below them (recursively, through ``users.manager_id``),
+  customers shared with them, and the public pool.
+- A rep sees their own customers, customers shared with them (``customer_shares``) and the public pool.
+- Invalid customers (无效客户) in the pool are hidden from reps: they left the rep's list on approval.
+
+``visible_clause(user)`` is the SQL form (a condition on ``customers``, with the manager's team as a recursive
+CTE so no session is needed); ``can_see`` answers for one loaded customer with the same rule.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import and_, literal, or_, select, true
+from sqlalchemy.orm import object_session
 
-from crm_cli.db.models import Customer, User
+from crm_cli.db.models import Customer, CustomerShare, User
 from crm_cli.vocab import Role
+
+SEE_ALL = (Role.ADMIN.value, Role.ASSISTANT.value)
+
+
+def team_ids_select(manager_id: int) -> Any:
+    """SELECT of the ids of ``manager_id`` and everyone below them (a recursive CTE over users.manager_id)."""
+    users = User.__table__  # type: ignore[attr-defined]
+    team = select(literal(manager_id).label("id")).cte("team", recursive=True)
+    team = team.union(select(users.c.id).where(users.c.manager_id == team.c.id))
+    return select(team.c.id)
+
+
+def team_ids(session: Any, user: User) -> set[int]:
+    """The ids of ``user`` and (for a manager) everyone below them."""
+    assert user.id is not None
+    if user.role != Role.MANAGER.value:
+        return {user.id}
+    return {int(row[0]) for row in session.execute(team_ids_select(user.id))}
+
+
+def _shared_with(user: User) -> Any:
+    shares = CustomerShare.__table__  # type: ignore[attr-defined]
+    return Customer.id.in_(select(shares.c.customer_id).where(shares.c.user_id == user.id))  # type: ignore[union-attr]
 
 
 def visible_clause(user: User) -> Any:
     """A SQL condition on ``customers`` that keeps what ``user`` may see (deleted customers excluded elsewhere)."""
-    if user.role in (Role.ADMIN.value, Role.ASSISTANT.value, Role.MANAGER.value):
-        return Customer.id.is_not(None)  # type: ignore[union-attr]
-    return or_(Customer.owner_id == user.id, Customer.owner_id.is_(None))  # type: ignore[union-attr]
+    if user.role in SEE_ALL:
+        return true()
+    pool = and_(Customer.owner_id.is_(None), Customer.level != "invalid")  # type: ignore[union-attr]
+    if user.role == Role.MANAGER.value:
+        assert user.id is not None
+        return or_(Customer.owner_id.in_(team_ids_select(user.id)), pool, _shared_with(user))  # type: ignore[union-attr]
+    return or_(Customer.owner_id == user.id, pool, _shared_with(user))
 
 
-def can_see(user: User, customer: Customer) -> bool:
-    if user.role in (Role.ADMIN.value, Role.ASSISTANT.value, Role.MANAGER.value):
+def can_see(user: User, customer: Customer, session: Any = None) -> bool:
+    if user.role in SEE_ALL or customer.owner_id == user.id:
         return True
-    return customer.owner_id in (None, user.id)
-
-
-def can_edit(user: User, customer: Customer) -> bool:
-    """Editing needs ownership (or a role that sees everything); pool customers must be claimed first."""
-    if user.role in (Role.ADMIN.value, Role.ASSISTANT.value, Role.MANAGER.value):
+    if customer.owner_id is None and customer.level != "invalid":
         return True
-    return customer.owner_id == user.id
+    session = session or object_session(customer)
+    if session is None:
+        return False
+    stmt = select(Customer.id).where(Customer.id == customer.id, visible_clause(user))  # type: ignore[arg-type]
+    return session.execute(stmt).first() is not None
+
+
+def manages(session: Any, user: User, owner_id: int | None) -> bool:
+    """Whether ``user`` may act on customers owned by ``owner_id`` as their manager (or as admin/assistant)."""
+    if user.role in SEE_ALL:
+        return True
+    if user.role != Role.MANAGER.value or owner_id is None:
+        return False
+    return owner_id in team_ids(session, user)
+
+
+def can_edit(user: User, customer: Customer, session: Any = None) -> bool:
+    """Editing needs ownership, or being the owner's manager (or admin/assistant); pool customers must be
+    claimed first by reps (admins, assistants and managers may edit them)."""
+    if user.role in SEE_ALL or customer.owner_id == user.id:
+        return True
+    if user.role != Role.MANAGER.value:
+        return False
+    if customer.owner_id is None:
+        return True
+    session = session or object_session(customer)
+    return session is not None and manages(session, user, customer.owner_id)

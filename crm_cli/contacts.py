@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from crm_cli import audit
 from crm_cli.access import can_edit
-from crm_cli.dates import Clock
+from crm_cli.dates import Clock, parse_date
 from crm_cli.db.models import Contact, Customer, User
 from crm_cli.errors import InvalidInput, NotFound, PermissionDenied
 
 CONTACT_FIELDS = ("name", "title", "department", "mobile", "phone", "email", "wechat", "birthday", "notes")
 
 
-def _validate(data: dict[str, Any]) -> dict[str, Any]:
+def _validate(data: dict[str, Any], today: date | None = None) -> dict[str, Any]:
     from crm_cli.customers import clean_text, validate_email
 
     out: dict[str, Any] = {}
@@ -32,10 +33,25 @@ def _validate(data: dict[str, Any]) -> dict[str, Any]:
         elif key == "email":
             out[key] = validate_email(value)
         elif key == "birthday":
-            out[key] = value
+            out[key] = _birthday(value, today)
         else:
             out[key] = clean_text(value)
     return out
+
+
+def _birthday(value: Any, today: date | None) -> date | None:
+    """A birthday as a date: a date, a datetime, or text in the CLI's date language (crm_cli.dates)."""
+    if value is None or isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        return parse_date(text, today=today or date.today())
+    except InvalidInput as exc:
+        raise InvalidInput(f"birthday: {exc.message}") from exc
 
 
 def _check_edit(user: User, customer: Customer) -> None:
@@ -59,7 +75,7 @@ def add_contact(
     _check_edit(user, customer)
     if "name" not in data:
         raise InvalidInput("contact name is empty")
-    values = _validate(data)
+    values = _validate(data, clock.today)
     existing = session.exec(select(Contact).where(Contact.customer_id == customer.id)).all()
     if not existing:
         values["is_primary"] = True
@@ -90,7 +106,7 @@ def edit_contact(
     customer = session.get(Customer, contact.customer_id)
     assert customer is not None
     _check_edit(user, customer)
-    values = _validate(changes)
+    values = _validate(changes, clock.today)
     delta = audit.diff({k: getattr(contact, k) for k in values}, values)
     if not delta:
         return {}

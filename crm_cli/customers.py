@@ -225,6 +225,8 @@ def add_customer(
     owner_user = user if owner == "me" else owner
     assert owner_user is None or isinstance(owner_user, User)
     customer = Customer(**values)
+    if customer.level == "won":
+        customer.won_on = clock.today
     customer.owner_id = owner_user.id if owner_user else None
     customer.owned_since = clock.now if owner_user else None
     customer.created_at = customer.updated_at = clock.now
@@ -240,6 +242,10 @@ def add_customer(
         customer_id=customer.id, action="create",
         changes=audit.diff({}, {**values, "owner_id": customer.owner_id}),
     )  # fmt: skip
+    from crm_cli.pool import record_owner_change
+
+    record_owner_change(session, at=clock.now, customer_id=customer.id, kind="add", from_id=None,
+                        to_id=customer.owner_id, by_id=user.id)
     return customer
 
 
@@ -260,6 +266,9 @@ def edit_customer(
         raise Conflict(f"{customer.label} is deleted; restore it first with `crm customer restore {customer.id}`")
     custom = changes.pop("custom", None)
     values = validate_fields(changes)
+    if values.get("level") == "invalid" and customer.level != "invalid" and user.role == "rep":
+        raise PermissionDenied(f"a rep cannot mark {customer.label} invalid directly: file a request with "
+                               f"`crm customer invalidate {customer.id} --reason ...`")
     if custom:
         merged = dict(customer.custom or {})
         for k, v in custom.items():
@@ -268,6 +277,8 @@ def edit_customer(
             else:
                 merged[k] = v
         values["custom"] = merged or None
+    if "level" in values and values["level"] != customer.level:  # the won transition keeps its date
+        values["won_on"] = (customer.won_on or clock.today) if values["level"] == "won" else None
     old = {k: getattr(customer, k) for k in values}
     delta = audit.diff(old, values)
     if not delta:
@@ -344,7 +355,7 @@ def resolve_customer(session: Session, ref: str | int, *, user: User, include_de
     if text.lstrip("#").isdigit():
         customer = session.get(Customer, int(text.lstrip("#")))
         if customer is not None and ((customer.deleted_at is not None and not include_deleted)
-                                     or not can_see(user, customer)):
+                                     or not can_see(user, customer, session)):
             customer = None
         if customer is None and text.startswith("#"):
             raise NotFound(f"no customer #{text.lstrip('#')}")
@@ -500,3 +511,7 @@ def show_extras(session: Session, customer: Customer, *, user: User, clock: Cloc
 
 
 SHOW_EXTRAS: list[Any] = []
+
+from crm_cli.sales_views import customer_sales as _customer_sales  # noqa: E402  (sales: deals, contracts, balance)
+
+SHOW_EXTRAS.append(_customer_sales)

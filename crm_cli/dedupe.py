@@ -126,6 +126,27 @@ def rebuild_keys_and_index(conn: Any, *, recompute_keys: bool = True) -> int:
     return len(rows)
 
 
+def index_ids(session: Session, ids: Any, *, chunk: int = 5000) -> int:
+    """Replace the blocking tokens of the given customers in bulk, from their stored keys: for bulk writes (the
+    importer, its undo) that bypass add/edit. Returns how many tokens were written."""
+    wanted = sorted({int(i) for i in ids})
+    if not wanted:
+        return 0
+    region = phone_region(session)
+    table = Customer.__table__  # type: ignore[attr-defined]
+    written = 0
+    for start in range(0, len(wanted), chunk):
+        part = wanted[start : start + chunk]
+        session.execute(delete(CustomerToken).where(col(CustomerToken.customer_id).in_(part)))
+        rows = session.execute(select(table.c.id, table.c.phone, *[table.c[k] for k in KEY_COLUMNS])
+                               .where(table.c.id.in_(part), table.c.deleted_at.is_(None))).all()
+        tokens = [{"token": tok, "customer_id": row.id} for row in rows for tok in _tokens_of_row(row, region)]
+        if tokens:
+            session.execute(insert(CustomerToken.__table__), tokens)  # type: ignore[attr-defined]
+        written += len(tokens)
+    return written
+
+
 def rebuild_index(session: Session, *, recompute_keys: bool = True) -> int:
     """Rebuild keys and tokens of all customers (after a bulk load that bypassed add_customer)."""
     return rebuild_keys_and_index(session.connection(), recompute_keys=recompute_keys)

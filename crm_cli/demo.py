@@ -201,6 +201,10 @@ def populate(db: Any, *, customers: int, seed: int, clock: Any, followups_per_cu
             session.execute(insert(Contact.__table__), contact_rows)  # type: ignore[attr-defined]
             if follow_rows:
                 session.execute(insert(FollowUp.__table__), follow_rows)  # type: ignore[attr-defined]
+        from crm_cli.sales_demo import populate_sales
+
+        populate_sales(session, clock, seed=seed)
         from crm_cli.dedupe import rebuild_index
 
         rebuild_index(session, recompute_keys=False)
+    db.analyze()

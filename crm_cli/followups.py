@@ -88,3 +88,24 @@ def list_followups(
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(session.exec(stmt))
+
+
+def set_next_followup(session: Session, *, user: User, clock: Clock, customer: Customer, next_on: date | None) -> bool:
+    """Move (or clear) the customer's next follow-up date without logging a contact. Returns whether it changed."""
+    if not can_edit(user, customer):
+        raise PermissionDenied(f"{customer.label} is not yours to reschedule")
+    if next_on is not None and next_on < clock.today:
+        raise InvalidInput(f"next follow-up date {next_on.isoformat()} is in the past: pick today or later")
+    if customer.next_followup_on == next_on:
+        return False
+    old = customer.next_followup_on
+    customer.next_followup_on = next_on
+    customer.updated_at = clock.now
+    customer.updated_by = user.id
+    session.add(customer)
+    assert customer.id is not None
+    audit.record(session, at=clock.now, user_id=user.id, entity="customer", entity_id=customer.id,
+                 customer_id=customer.id, action="update", changes=audit.diff({"next_followup_on": old},
+                                                                             {"next_followup_on": next_on}))
+    session.flush()
+    return True

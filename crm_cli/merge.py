@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from crm_cli import audit
 from crm_cli.access import can_edit
 from crm_cli.dates import Clock
-from crm_cli.db import bulk
+from crm_cli.db import rowmoves as bulk
 from crm_cli.db.models import AuditEntry, Contact, Customer, Merge, User
 from crm_cli.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
@@ -27,6 +27,11 @@ CUSTOMER_REFERENCES: list[tuple[str, str]] = [
     ("contacts", "customer_id"),
     ("followups", "customer_id"),
     ("audit_log", "customer_id"),
+    ("ownership_history", "customer_id"),
+    ("customer_shares", "customer_id"),
+    ("invalidation_requests", "customer_id"),
+    ("deals", "customer_id"),
+    ("contracts", "customer_id"),
 ]
 """Every (table, column) that points at a customer and must follow it into a merge. Other areas append theirs."""
 

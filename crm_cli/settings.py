@@ -92,3 +92,25 @@ def all_settings(session: Any) -> dict[str, Any]:
 
     stored = {row.key: row.value for row in session.exec(select(Setting))}
     return {key: stored.get(key, spec.default) for key, spec in sorted(SETTINGS.items())}
+
+
+# --- pool (crm_cli.pool, crm_cli.remind) ---
+register(
+    SettingSpec("pool.idle_days", int, 30, "days without a follow-up before a customer returns to the pool (0: off)", 0),
+    SettingSpec("pool.unwon_days", int, 90, "days after assignment without becoming won before it returns (0: off)", 0),
+    SettingSpec("pool.exempt_levels", list, ["won"], "levels never swept back to the pool (comma-separated)"),
+    SettingSpec("pool.max_owned", int, 500, "most customers one user may own; claim/assign/transfer refuse beyond it (0: no cap)", 0),
+    SettingSpec("pool.cooldown_days", int, 7, "days before a user who released or lost a customer may claim it back", 0),
+    SettingSpec("pool.warn_days", int, 3, "days before a sweep that `crm remind` warns the owner", 0),
+)
+
+
+# --- mail (crm_cli.mailer, used by `crm remind --mail`) ---
+register(
+    SettingSpec("mail.host", str, "localhost", "SMTP server for `crm remind --mail`"),
+    SettingSpec("mail.port", int, 25, "SMTP port (587 with STARTTLS, 25 plain)", 1),
+    SettingSpec("mail.starttls", bool, False, "upgrade the SMTP connection with STARTTLS"),
+    SettingSpec("mail.user", str, "", "SMTP login name (empty: no login)"),
+    SettingSpec("mail.password_env", str, "CRM_SMTP_PASSWORD", "environment variable that holds the SMTP password"),
+    SettingSpec("mail.from", str, "crm@localhost", "From: address of reminder mails"),
+)

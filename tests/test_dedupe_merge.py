@@ -177,3 +177,18 @@ def test_rebuild_index_recomputes_keys_of_bulk_loaded_rows(db, make_customer) ->
     with db.read() as s:
         assert s.get(Customer, c.id).name_key == "acme widgets"
         assert s.connection().execute(text("SELECT count(*) FROM customer_tokens")).scalar() > 0
+
+
+def test_merge_moves_deals_shares_and_ownership_history(cli, db, make_customer, make_user) -> None:
+    from crm_cli.db.models import CustomerShare, Deal, OwnershipEvent
+
+    make_user("li", role="rep")
+    keep = make_customer("ACME Widgets, Inc.")
+    other = make_customer("Acme Widgets Ltd")
+    assert cli("deal", "add", str(other.id), "Widgets for 2027", "--amount", "30000").exit_code == 0
+    assert cli("customer", "share", str(other.id), "--with", "li").exit_code == 0
+    assert cli("merge", str(keep.id), str(other.id)).exit_code == 0
+    with db.read() as s:
+        assert [d.customer_id for d in s.exec(select(Deal))] == [keep.id]
+        assert [(sh.customer_id, sh.user_id) for sh in s.exec(select(CustomerShare))][0][0] == keep.id
+        assert {e.customer_id for e in s.exec(select(OwnershipEvent))} == {keep.id}

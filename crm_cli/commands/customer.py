@@ -199,6 +199,9 @@ def show_cmd(ref: RefArg, as_json: JsonOpt = False) -> None:
         data["contacts"] = [c.model_dump() for c in people]
         data["followups"] = [f.model_dump() | {"user": names.get(f.user_id)} for f in recent]  # type: ignore[arg-type]
         extra = customers.show_extras(session, customer, user=user, clock=clock)
+        from crm_cli.pool import shared_with
+
+        data["shared_with"] = shared_with(session, customer)
     data.update(extra)
     if as_json:
         _out.print_json(data)
@@ -208,6 +211,7 @@ def show_cmd(ref: RefArg, as_json: JsonOpt = False) -> None:
         [
             ("Code", customer.code), ("Level", f"{customer.level} {level_label(customer.level, 'zh')}"),
             ("Stars", "★" * customer.stars if customer.stars else None), ("Owner", data["owner"] or "(public pool)"),
+            ("Shared with", ", ".join(data["shared_with"]) or None),
             ("Source", customer.source), ("Region", customer.region), ("Industry", customer.industry),
             ("Target", "yes" if customer.is_target else None), ("Credit code", customer.credit_code),
             ("Phone", customer.phone), ("E-mail", customer.email), ("Website", customer.website),
@@ -320,25 +324,104 @@ def restore_cmd(ref: RefArg) -> None:
 
 
 @app.command("history")
-def history_cmd(ref: RefArg, as_json: JsonOpt = False) -> None:
+def history_cmd(
+    ref: RefArg,
+    owners: Annotated[bool, typer.Option("--owners", help="Only changes of owner (add, claim, release, ...)")] = False,
+    as_json: JsonOpt = False,
+) -> None:
     """Show everything that happened to a customer: changes, contacts, follow-ups, owners.
 
-    Example: crm customer history 明达
+    Example: crm customer history 明达 --owners
     """
-    from crm_cli import audit, customers
+    from crm_cli import audit, customers, pool
 
     with read_session() as (session, user, clock):
         customer = customers.resolve_customer(session, ref, user=user, include_deleted=True)
-        entries = audit.history(session, customer.id)  # type: ignore[arg-type]
-        names = customers.usernames(session, {e.user_id for e in entries})
-    rows = [
-        {"at": e.at.astimezone(clock.tz) if e.at else None, "user": names.get(e.user_id),  # type: ignore[arg-type]
-         "entity": e.entity if e.entity == "customer" else f"{e.entity} #{e.entity_id}", "action": e.action,
-         "changes": "; ".join(f"{k}: {v[0]!r} → {v[1]!r}" for k, v in (e.changes or {}).items()), "note": e.note}
-        for e in entries
-    ]  # fmt: skip
+        entries = [] if owners else audit.history(session, customer.id)  # type: ignore[arg-type]
+        moves = pool.history(session, customer.id)  # type: ignore[arg-type]
+        names = customers.usernames(session, {e.user_id for e in entries}
+                                    | {u for m in moves for u in (m.from_user_id, m.to_user_id, m.by_user_id)})
+
+    def who(user_id: int | None) -> str:
+        return names.get(user_id, f"#{user_id}") if user_id else "(pool)"  # type: ignore[arg-type]
+
+    merged: list[tuple[Any, int, dict[str, Any], dict[str, Any]]] = []
+    for m in moves:
+        change = f"{who(m.from_user_id)} → {who(m.to_user_id)}"
+        merged.append((m.at, 0, {
+            "at": m.at, "user": names.get(m.by_user_id) if m.by_user_id else "(system)",  # type: ignore[arg-type]
+            "entity": "owner", "action": m.kind, "changes": change, "note": m.reason,
+        }, {"at": m.at, "user": names.get(m.by_user_id) if m.by_user_id else None, "entity": "owner",  # type: ignore[arg-type]
+            "action": m.kind, "from": names.get(m.from_user_id) if m.from_user_id else None,  # type: ignore[arg-type]
+            "to": names.get(m.to_user_id) if m.to_user_id else None, "reason": m.reason}))  # type: ignore[arg-type]
+    for e in entries:
+        merged.append((e.at, 1, {
+            "at": e.at, "user": names.get(e.user_id),  # type: ignore[arg-type]
+            "entity": e.entity if e.entity == "customer" else f"{e.entity} #{e.entity_id}", "action": e.action,
+            "changes": "; ".join(f"{k}: {v[0]!r} → {v[1]!r}" for k, v in (e.changes or {}).items()), "note": e.note,
+        }, e.model_dump() | {"user": names.get(e.user_id)}))  # type: ignore[arg-type]
+    merged.sort(key=lambda item: (item[0], item[1]))
     if as_json:
-        _out.print_json([e.model_dump() | {"user": names.get(e.user_id)} for e in entries])  # type: ignore[arg-type]
+        _out.print_json([item[3] for item in merged])
         return
+    rows = [item[2] | {"at": item[0].astimezone(clock.tz) if item[0] else None} for item in merged]
     _out.emit_list("table", [("at", "When"), ("user", "Who"), ("entity", "What"), ("action", "Action"),
                              ("changes", "Changes"), ("note", "Note")], rows, title=f"History of {customer.label}")
+
+
+@app.command("transfer")
+def transfer_cmd(
+    ref: RefArg,
+    to: Annotated[str, typer.Option("--to", help="User name of the new owner")],
+    reason: Annotated[str | None, typer.Option(help="Why (kept in the history)")] = None,
+) -> None:
+    """Hand a customer to another user (the owner, their manager, an admin or assistant).
+
+    Example: crm customer transfer 明达 --to chen.jie --reason "moved to the south region"
+    """
+    from crm_cli import customers, pool
+    from crm_cli.users import get_user
+
+    with write_session() as (session, user, clock):
+        customer = customers.resolve_customer(session, ref, user=user)
+        target = get_user(session, to)
+        pool.transfer(session, user=user, clock=clock, customer=customer, to=target, reason=reason)
+    _out.ok(f"Transferred {customer.label} to {target.username}")
+
+
+@app.command("share")
+def share_cmd(
+    ref: RefArg,
+    with_user: Annotated[str, typer.Option("--with", help="User name to share with")],
+    revoke: Annotated[bool, typer.Option("--revoke", help="Stop sharing")] = False,
+) -> None:
+    """Let another user see one of your customers (or stop it with --revoke).
+
+    Example: crm customer share 明达 --with emily.wu
+    """
+    from crm_cli import customers, pool
+    from crm_cli.users import get_user
+
+    with write_session() as (session, user, clock):
+        customer = customers.resolve_customer(session, ref, user=user)
+        other = get_user(session, with_user)
+        pool.share(session, user=user, clock=clock, customer=customer, with_user=other, revoke=revoke)
+    _out.ok(f"{'Stopped sharing' if revoke else 'Shared'} {customer.label} with {other.username}")
+
+
+@app.command("invalidate")
+def invalidate_cmd(
+    ref: RefArg,
+    reason: Annotated[str, typer.Option(help="Why the customer is invalid (required)")],
+) -> None:
+    """Ask a manager or admin to mark a customer invalid (无效客户); see `crm approvals`.
+
+    Example: crm customer invalidate 明达 --reason "company closed"
+    """
+    from crm_cli import approvals, customers
+
+    with write_session() as (session, user, clock):
+        customer = customers.resolve_customer(session, ref, user=user)
+        request = approvals.request_invalidation(session, user=user, clock=clock, customer=customer, reason=reason)
+    _out.ok(f"Filed request #{request.id} to mark {customer.label} invalid; a manager or admin decides "
+            "(crm approvals list)")

@@ -8,6 +8,8 @@ customers, fast enough.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import text
@@ -19,6 +21,9 @@ def normalise_query(query: str) -> str:
     return unicodedata.normalize("NFKC", query).strip().lower()
 
 
+_KEEP_ASCII_DIGITS = {i: None for i in range(128) if not chr(i).isdigit()}
+
+
 def build_search_text(*parts: str | None) -> str:
     """The text indexed for a customer: its parts, NFKC and lower-cased, one per line; phone numbers also as
     bare digits so that "138 1234 5678" and "13812345678" both match."""
@@ -28,7 +33,8 @@ def build_search_text(*parts: str | None) -> str:
             continue
         value = normalise_query(str(part))
         out.append(value)
-        digits = "".join(ch for ch in value if ch.isdigit())
+        digits = value.translate(_KEEP_ASCII_DIGITS) if value.isascii() else "".join(
+            ch for ch in value if ch.isdigit())
         if len(digits) >= 5 and digits != value:
             out.append(digits)
     return "\n".join(out)
@@ -51,3 +57,27 @@ def search_clause(query: str) -> Any:
     from sqlalchemy import and_, true
 
     return and_(*clauses) if clauses else true()
+
+
+BULK_INDEX_THRESHOLD = 2000
+
+
+@contextmanager
+def deferred_search_index(session: Any, *, first_id: int, rows: int, threshold: int | None = None) -> Iterator[None]:
+    """Around a bulk insert of ``rows`` customers whose ids start at ``first_id``: the per-row trigger feeding the
+    trigram index costs about 5x more than one ``INSERT ... SELECT`` into it afterwards, so big inserts drop the
+    trigger, fill the index in bulk and put the trigger back. Both happen inside the caller's transaction (DDL is
+    transactional in SQLite, and the write lock keeps other writers out meanwhile): a rollback restores all."""
+    if rows < (BULK_INDEX_THRESHOLD if threshold is None else threshold):
+        yield
+        return
+    found = session.execute(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'customers_fts_ai'"))
+    trigger_sql = found.scalar()
+    if trigger_sql is None:
+        yield
+        return
+    session.execute(text("DROP TRIGGER customers_fts_ai"))
+    yield
+    session.execute(text("INSERT INTO customers_fts(rowid, search_text) SELECT id, search_text FROM customers "
+                         "WHERE id >= :first"), {"first": first_id})
+    session.execute(text(trigger_sql))

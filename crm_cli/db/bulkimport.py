@@ -1,0 +1,140 @@
+"""Bulk SQL for imports: explicit id ranges, chunked key look-ups, executemany inserts and updates.
+
+SQLite specifics live here: the variable limit per statement (chunks), ``MAX(id) + 1`` id allocation (safe because
+the import runs inside ``BEGIN IMMEDIATE``, which holds the write lock) and Core executemany, which inserts about
+95k rows/s where the ORM's ``add_all`` manages about 10k.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC
+from typing import Any
+
+from sqlalchemy import Table, bindparam, func, select, update
+from sqlmodel import Session
+
+CHUNK = 5000  # SQLite allows 32766 variables per statement; 5000 keeps the statements small
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def next_id(session: Session, table: Table) -> int:
+    return int(session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
+
+
+@contextmanager
+def bulk_cache(session: Session, mib: int = 256) -> Iterator[None]:
+    """A bigger SQLite page cache for this connection while a bulk write runs: with the default 2 MiB, inserting
+    100k rows into a table with a dozen indexes keeps evicting and re-reading index pages."""
+    conn = session.connection()
+    old = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{mib * 1024}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(old)}")
+
+
+def _encoder(column: Any) -> Any:
+    """How a Python value is stored in this column, the way SQLAlchemy's SQLite types store it."""
+    from sqlalchemy import JSON, Boolean, Date, DateTime
+
+    from crm_cli.db.types import UTCDateTime
+
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        seen: dict[Any, str] = {}  # imports stamp thousands of rows with the same instant
+
+        def utc(v: Any) -> str | None:
+            if v is None:
+                return None
+            out = seen.get(v)
+            if out is None:
+                out = v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+                if len(seen) < 1000:
+                    seen[v] = out
+            return out
+
+        return utc
+    if isinstance(kind, DateTime):
+        return lambda v: None if v is None else v.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(kind, Date):
+        return lambda v: None if v is None else v.isoformat()
+    if isinstance(kind, JSON):
+        return lambda v: None if v is None else json.dumps(v)
+    if isinstance(kind, Boolean):
+        return lambda v: None if v is None else int(bool(v))
+    return None
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT many rows through the driver's executemany, encoding values once per column (SQLAlchemy's
+    per-row parameter processing costs more than SQLite's insert itself)."""
+    if not rows:
+        return
+    names = list(rows[0])
+    encoders = [_encoder(table.c[n]) for n in names]
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    coded = [(i, e) for i, e in enumerate(encoders) if e is not None]
+    conn = session.connection()
+    for part in chunks(rows, 20000):
+        params = []
+        for row in part:
+            values = [row[n] for n in names]
+            for i, enc in coded:
+                values[i] = enc(values[i])
+            params.append(tuple(values))
+        conn.exec_driver_sql(sql, params)
+
+
+def update_rows(session: Session, table: Table, rows: list[dict[str, Any]], columns: Iterable[str]) -> None:
+    """``UPDATE table SET col = :col ... WHERE id = :_id`` for every row (each dict holds ``_id`` and the columns)."""
+    cols = list(columns)
+    if not rows:
+        return
+    stmt = update(table).where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in cols})
+    for part in chunks(rows, 20000):
+        session.connection().execute(stmt, list(part))
+
+
+def lookup(session: Session, table: Table, column: str, keys: Iterable[str], *, live_only: bool = True,
+           extra: tuple[str, ...] = ()) -> dict[str, list[tuple[Any, ...]]]:
+    """{key: [(id, *extra), ...]} for the rows whose ``column`` is one of ``keys``: one query per chunk of keys,
+    using the column's index. Plain driver SQL: compiling a 5,000-parameter IN through SQLAlchemy costs more
+    than running it."""
+    wanted = sorted({k for k in keys if k})
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    table.c[column]  # noqa: B018 - refuse unknown columns before building SQL
+    for name in extra:
+        table.c[name]  # noqa: B018
+    cols = ", ".join((column, "id", *extra))
+    live = " AND deleted_at IS NULL" if live_only else ""
+    conn = session.connection()
+    for part in chunks(wanted):
+        sql = f"SELECT {cols} FROM {table.name} WHERE {column} IN ({', '.join('?' * len(part))}){live} ORDER BY id"
+        for key, *rest in conn.exec_driver_sql(sql, tuple(part)):
+            out.setdefault(key, []).append(tuple(rest))
+    return out
+
+
+def select_by_ids(session: Session, table: Table, ids: Iterable[int], column: str = "id") -> list[dict[str, Any]]:
+    wanted = sorted(set(ids))
+    out: list[dict[str, Any]] = []
+    for part in chunks(wanted):
+        out.extend(dict(r._mapping) for r in session.execute(select(table).where(table.c[column].in_(list(part)))))
+    return out
+
+
+def delete_ids(session: Session, table: Table, ids: Iterable[int]) -> int:
+    from sqlalchemy import delete
+
+    total = 0
+    for part in chunks(sorted(set(ids))):
+        total += session.execute(delete(table).where(table.c.id.in_(list(part)))).rowcount or 0  # type: ignore[attr-defined]
+    return total

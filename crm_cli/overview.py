@@ -1,0 +1,115 @@
+"""The numbers on the dashboard's Home screen: my customers by level, this month's new and won customers, the
+funnel, and contacts' birthdays coming up. Plain data; the dashboard (and anything else) renders it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from crm_cli.dates import Clock
+from crm_cli.db.dialect import month_day
+from crm_cli.db.models import AuditEntry, Contact, Customer, User
+from crm_cli.vocab import Level
+
+FUNNEL = (Level.POTENTIAL, Level.INTENT, Level.KEY, Level.WON)
+
+
+@dataclass
+class Birthday:
+    contact: str
+    customer_id: int
+    customer: str
+    on: date
+    days_away: int = 0
+
+
+@dataclass
+class MonthNumbers:
+    new: int = 0
+    won: int = 0
+    followups: int = 0
+
+
+@dataclass
+class Summary:
+    by_level: dict[str, int] = field(default_factory=dict)
+    month: MonthNumbers = field(default_factory=MonthNumbers)
+    birthdays: list[Birthday] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_level.values())
+
+    def funnel(self) -> list[tuple[str, int]]:
+        """Customers that reached each stage or a later one (potential ⊇ intent ⊇ key ⊇ won)."""
+        out = []
+        for i, level in enumerate(FUNNEL):
+            out.append((level.value, sum(self.by_level.get(later.value, 0) for later in FUNNEL[i:])))
+        return out
+
+
+def customers_by_level(session: Session, *, user: User) -> dict[str, int]:
+    stmt = (select(Customer.level, func.count()).where(Customer.owner_id == user.id, col(Customer.deleted_at).is_(None))
+            .group_by(Customer.level))
+    counts = {level.value: 0 for level in Level}
+    for level, n in session.exec(stmt):
+        counts[level] = int(n)
+    return counts
+
+
+def month_numbers(session: Session, *, user: User, clock: Clock) -> MonthNumbers:
+    """New customers I own that were created this month, customers that became won this month, my follow-ups."""
+    from crm_cli.db.models import FollowUp
+
+    start = clock.day_start(clock.today.replace(day=1))
+    new = session.exec(select(func.count()).select_from(Customer).where(
+        Customer.owner_id == user.id, col(Customer.created_at) >= start, col(Customer.deleted_at).is_(None))).one()
+    # Won: a change of level to "won" recorded this month on one of my customers (one month of audit entries).
+    won_ids: set[int] = set()
+    mine = select(Customer.id).where(Customer.owner_id == user.id)
+    entries = session.exec(select(AuditEntry).where(
+        AuditEntry.entity == "customer", col(AuditEntry.at) >= start, col(AuditEntry.action).in_(("create", "update")),
+        col(AuditEntry.customer_id).in_(mine)))
+    for entry in entries:
+        level = (entry.changes or {}).get("level")
+        if level and level[1] == Level.WON.value and entry.customer_id is not None:
+            won_ids.add(entry.customer_id)
+    followups = session.exec(select(func.count()).select_from(FollowUp).where(
+        FollowUp.user_id == user.id, col(FollowUp.at) >= start)).one()
+    return MonthNumbers(new=int(new), won=len(won_ids), followups=int(followups))
+
+
+def upcoming_birthdays(session: Session, *, user: User, clock: Clock, days: int = 7, limit: int = 20) -> list[Birthday]:
+    """Birthdays of contacts of my customers in the next ``days`` days (today included), soonest first."""
+    today = clock.today
+    ahead = {(today + timedelta(days=n)).strftime("%m-%d"): n for n in range(days + 1)}
+    # Two steps so that the expression index on the birthday's month-day leads (a join lets the planner start
+    # from "my customers" instead, which is 10x slower on 100k customers).
+    people = list(session.exec(select(Contact.name, Contact.birthday, Contact.customer_id)
+                               .where(month_day(Contact.birthday).in_(list(ahead)))))
+    wanted = {cid for _n, _b, cid in people}
+    names: dict[int, str] = {}
+    if wanted:
+        mine = select(Customer.id, Customer.name).where(
+            col(Customer.id).in_(wanted), Customer.owner_id == user.id, col(Customer.deleted_at).is_(None))
+        names = dict(session.exec(mine).all())  # type: ignore[arg-type]
+    out = []
+    for contact, birthday, cid in people:
+        if cid not in names:
+            continue
+        n = ahead[birthday.strftime("%m-%d")]
+        out.append(Birthday(contact=contact, customer_id=cid, customer=names[cid], on=today + timedelta(days=n),
+                            days_away=n))
+    out.sort(key=lambda b: (b.days_away, b.customer_id))
+    return out[:limit]
+
+
+def summary(session: Session, *, user: User, clock: Clock) -> Summary:
+    return Summary(
+        by_level=customers_by_level(session, user=user), month=month_numbers(session, user=user, clock=clock),
+        birthdays=upcoming_birthdays(session, user=user, clock=clock),
+    )  # fmt: skip

@@ -1,0 +1,406 @@
+"""`crm remind`: sweep customers that break the pool rules back to the pool, then collect what needs attention.
+
+The sweep is bulk SQL inside the caller's write transaction (BEGIN IMMEDIATE): one SELECT for the report, one
+``INSERT ... SELECT`` for the ownership history and one conditional ``UPDATE ... WHERE <owner and dates>``.
+Because the rule is re-checked by the UPDATE itself under the write lock, a follow-up committed a moment earlier
+(for example from the dashboard) takes the customer out of the sweep, and a second run sweeps nothing again.
+
+Alerts come from a plug-in list. A provider is ``fn(session, clock, days, user_ids) -> list[Alert]``: ``days`` is
+the look-ahead, ``user_ids`` the users whose alerts are wanted (None: everyone). Other capabilities (payment plans,
+contracts) add theirs with ``register_alert_provider(fn)``. Each alert is delivered once per user, kind, item and
+due day (table ``alert_deliveries``); ``show_all`` shows everything currently due regardless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, case, delete, insert, literal, null, or_, select, update
+from sqlmodel import Session, col
+
+from crm_cli.access import SEE_ALL, team_ids
+from crm_cli.dates import Clock
+from crm_cli.db.models import Contact, Customer, CustomerShare, OwnershipEvent, User
+from crm_cli.db.types import UTCDateTime
+from crm_cli.errors import PermissionDenied
+from crm_cli.vocab import Level, Role
+
+DEFAULT_DAYS = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One thing a user should look at. ``item_key`` identifies the item within its kind (e.g. "customer:42");
+    together with ``user_id``, ``kind`` and ``due`` it is the delivery key."""
+
+    user_id: int
+    kind: str
+    customer_id: int | None
+    customer_name: str
+    due: date
+    text: str
+    item_key: str
+
+    @property
+    def key(self) -> tuple[int, str, str, date]:
+        return (self.user_id, self.kind, self.item_key, self.due)
+
+
+AlertProvider = Callable[[Session, Clock, int, "set[int] | None"], list[Alert]]
+ALERT_PROVIDERS: list[AlertProvider] = []
+# Modules that register providers when imported (e.g. payment plans, contracts): imported by collect_alerts, so
+# that plugging in a new kind is one entry here plus ``register_alert_provider(fn)`` in that module.
+ALERT_MODULES: list[str] = ["crm_cli.sales_alerts"]
+# Providers that also accept ``fresh_only=True`` and then leave out already delivered alerts themselves (in SQL).
+FRESH_AWARE: set[Any] = set()
+# Display order of kinds; unknown (plugged-in) kinds come after these, alphabetically.
+KIND_ORDER = ["followup", "pool_warning", "birthday"]
+KIND_LABELS = {"followup": "follow-up", "pool_warning": "pool soon", "birthday": "birthday"}
+
+
+def register_alert_provider(fn: AlertProvider) -> AlertProvider:
+    """Add an alert provider (usable as a decorator). Registering the same function twice has no effect."""
+    if fn not in ALERT_PROVIDERS:
+        ALERT_PROVIDERS.append(fn)
+    return fn
+
+
+@dataclass(frozen=True, slots=True)
+class Swept:
+    customer_id: int
+    name: str
+    from_user_id: int
+    reason: str
+
+
+@dataclass
+class RemindResult:
+    swept: list[Swept] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    usernames: dict[int, str] = field(default_factory=dict)
+    users: dict[int, User] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not self.swept and not self.alerts
+
+    def to_json(self) -> dict[str, Any]:
+        name = self.usernames.get
+        return {
+            "swept": [{"customer": s.customer_id, "name": s.name, "from": name(s.from_user_id), "reason": s.reason}
+                      for s in self.swept],
+            "alerts": [{"user": name(a.user_id), "kind": a.kind, "customer": a.customer_id, "due": a.due.isoformat(),
+                        "name": a.customer_name, "text": a.text, "item": a.item_key} for a in self.alerts],
+        }  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------------------ sweep
+
+
+def _local_date(value: datetime | None, clock: Clock) -> str:
+    return value.astimezone(clock.tz).date().isoformat() if value else "never"
+
+
+def sweep_conditions(session: Session, clock: Clock, *, ahead: timedelta = timedelta(0)) -> tuple[Any, Any | None, Any | None, Any]:
+    """(base, idle, unwon, rules): SQL conditions that say whether the sweep would take a customer at
+    ``clock.now + ahead``. ``idle``/``unwon`` are None when that rule is off."""
+    from crm_cli.pool import rules as pool_rules
+
+    rules = pool_rules(session)
+    now = clock.now + ahead
+    c = Customer.__table__.c  # type: ignore[attr-defined]
+    skip = sorted({*rules.exempt_levels, Level.INVALID.value})
+    base = and_(c.owner_id.is_not(None), c.deleted_at.is_(None), c.level.not_in(skip))
+    idle = unwon = None
+    if rules.idle_days > 0:
+        cutoff = now - timedelta(days=rules.idle_days)
+        idle = and_(or_(c.owned_since.is_(None), c.owned_since < cutoff),
+                    or_(c.last_followup_at.is_(None), c.last_followup_at < cutoff))
+    if rules.unwon_days > 0:
+        cutoff_unwon = now - timedelta(days=rules.unwon_days)
+        unwon = and_(c.level != Level.WON.value, c.owned_since < cutoff_unwon)
+    return base, idle, unwon, rules
+
+
+def _rule_text(rules: Any) -> tuple[str, str]:
+    return (f"no follow-up for {rules.idle_days} days", f"not won within {rules.unwon_days} days of assignment")
+
+
+def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swept]:
+    """Return every customer that breaks a pool rule to the pool, recording why. Bulk SQL; see the module doc.
+
+    Step 1 reads only indexed columns (ids, owners, rule, local dates of the last follow-up and of the assignment:
+    SQLite computes those at the current UTC offset of the zone); step 2 puts the ids in a temporary table and
+    reads the names in id order; then history, shares and the conditional UPDATE work set-wise on that table."""
+    from crm_cli.db import bulk
+
+    base, idle, unwon, rules = sweep_conditions(session, clock)
+    rules_on = [r for r in (idle, unwon) if r is not None]
+    if not rules_on:
+        return []
+    c = Customer.__table__.c  # type: ignore[attr-defined]
+    cond = and_(base, or_(*rules_on))
+    idle_text, unwon_text = _rule_text(rules)
+    is_idle = case((idle, literal(1)), else_=literal(0)) if idle is not None else literal(0)
+    offset = clock.now.astimezone(clock.tz).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    rows = session.execute(
+        select(c.id, c.owner_id, is_idle, bulk.local_date(c.last_followup_at, minutes),
+               bulk.local_date(c.owned_since, minutes)).where(cond).order_by(c.id)
+    ).all()  # fmt: skip
+    if not rows:
+        return []
+    found = []
+    for cid, owner_id, idle_hit, last_day, since_day in rows:
+        if not idle_hit:
+            why = f"{unwon_text} (owned since {since_day or 'never'})"
+        else:
+            why = f"{idle_text} ({f'last follow-up {last_day}' if last_day else 'never followed up'})"
+        found.append((int(cid), int(owner_id), why))
+    bulk.enlarge_cache(session)
+    ids = bulk.load_sweep(session, found)
+    names = dict(session.execute(select(ids.c.id, c.name).join_from(ids, Customer.__table__, c.id == ids.c.id)).all())  # type: ignore[arg-type]
+    swept = [Swept(cid, names.get(cid, ""), owner_id, why) for cid, owner_id, why in found]
+    if not dry_run:
+        history = OwnershipEvent.__table__  # type: ignore[attr-defined]
+        at = bindparam("sweep_at", value=clock.now, type_=UTCDateTime())
+        session.execute(insert(history).from_select(
+            ["at", "customer_id", "kind", "from_user_id", "to_user_id", "by_user_id", "reason"],
+            select(at, ids.c.id, literal("sweep"), ids.c.owner_id, null(), null(), ids.c.reason),
+        ))  # fmt: skip
+        shares = CustomerShare.__table__  # type: ignore[attr-defined]
+        session.execute(delete(shares).where(shares.c.customer_id.in_(select(ids.c.id))))
+        # The conditional update: owner and dates are checked again by the UPDATE itself, under the write lock.
+        done = session.execute(
+            update(Customer.__table__).where(c.id.in_(select(ids.c.id)), cond)  # type: ignore[arg-type]
+            .values(owner_id=None, owned_since=None)
+        ).rowcount  # fmt: skip
+        assert done == len(swept), (done, len(swept))  # one write transaction: nothing can differ in between
+    swept.sort(key=lambda s: (s.from_user_id, s.customer_id))
+    return swept
+
+
+# ------------------------------------------------------------------------------------------ built-in providers
+
+
+def _owned(c: Any, user_ids: set[int] | None) -> list[Any]:
+    """Live, valid customers owned by ``user_ids`` (None: by anyone). The owner is always given as an IN list
+    (all users when None) so that SQLite walks ix_customers_owner_due / _clock per owner."""
+    users = User.__table__.c  # type: ignore[attr-defined]
+    owners = c.owner_id.in_(sorted(user_ids)) if user_ids is not None else c.owner_id.in_(select(users.id))
+    return [owners, c.deleted_at.is_(None), c.level != Level.INVALID.value]
+
+
+def followup_alerts(
+    session: Session, clock: Clock, days: int, user_ids: set[int] | None, *, fresh_only: bool = False
+) -> list[Alert]:
+    """Follow-ups due today and overdue (the customer's next follow-up date), for the customer's owner. One kind
+    for both, so that an alert delivered on the due day is not repeated when it becomes overdue.
+    ``fresh_only`` leaves out delivered ones in SQL (the steady-state cron run then reads no rows at all)."""
+    from sqlalchemy import String, cast
+
+    c = Customer.__table__.c  # type: ignore[attr-defined]
+    today = clock.today
+    conds = [*_owned(c, user_ids), c.next_followup_on <= today]
+    if fresh_only:
+        from crm_cli.db.bulk import not_delivered
+
+        conds.append(not_delivered(c.owner_id, "followup", literal("customer:") + cast(c.id, String),
+                                   c.next_followup_on))
+    rows = session.execute(select(c.id, c.name, c.owner_id, c.next_followup_on).where(*conds)).all()
+    out = []
+    for cid, name, owner_id, due in rows:
+        if due == today:
+            out.append(Alert(owner_id, "followup", cid, name, due, "follow-up due today", f"customer:{cid}"))
+        else:
+            late = (today - due).days
+            out.append(Alert(owner_id, "followup", cid, name, due,
+                             f"follow-up overdue since {due.isoformat()} ({late} day{'s' if late != 1 else ''})",
+                             f"customer:{cid}"))
+    return out
+
+
+def pool_warning_alerts(session: Session, clock: Clock, days: int, user_ids: set[int] | None) -> list[Alert]:
+    """Customers that will return to the pool within ``pool.warn_days`` unless followed up (or won)."""
+    from crm_cli.pool import rules as pool_rules
+
+    rules = pool_rules(session)
+    if rules.warn_days <= 0:
+        return []
+    base, idle, unwon, _ = sweep_conditions(session, clock, ahead=timedelta(days=rules.warn_days))
+    rules_on = [r for r in (idle, unwon) if r is not None]
+    if not rules_on:
+        return []
+    c = Customer.__table__.c  # type: ignore[attr-defined]
+    rows = session.execute(
+        select(c.id, c.name, c.owner_id, c.level, c.last_followup_at, c.owned_since)
+        .where(base, or_(*rules_on), *([c.owner_id.in_(sorted(user_ids))] if user_ids is not None else []))
+    ).all()  # fmt: skip
+    out = []
+    for cid, name, owner_id, level, last_at, since in rows:
+        deadlines = []
+        if rules.idle_days > 0:
+            start = max(t for t in (last_at, since) if t is not None) if (last_at or since) else clock.now
+            why = f"no follow-up since {_local_date(last_at, clock)}" if last_at else "never followed up"
+            deadlines.append((start + timedelta(days=rules.idle_days), why))
+        if rules.unwon_days > 0 and level != Level.WON.value and since is not None:
+            deadlines.append((since + timedelta(days=rules.unwon_days), f"not won since assignment {_local_date(since, clock)}"))
+        when, why = min(deadlines, key=lambda d: d[0])
+        due = when.astimezone(clock.tz).date()
+        out.append(Alert(owner_id, "pool_warning", cid, name, due,
+                         f"returns to the pool on {due.isoformat()} ({why})", f"customer:{cid}"))
+    return out
+
+
+def birthday_alerts(
+    session: Session, clock: Clock, days: int, user_ids: set[int] | None, *, fresh_only: bool = False
+) -> list[Alert]:
+    """Contacts' birthdays from today to ``days`` ahead, for the owner of the contact's customer.
+    ``fresh_only`` leaves out delivered ones in SQL (the due day is mapped from the month-day by a CASE)."""
+    from sqlalchemy import String, cast
+
+    from crm_cli.db.bulk import month_day, not_delivered
+
+    today = clock.today
+    window = [today + timedelta(days=n) for n in range(max(days, 0) + 1)]
+    # month-day → the date in the window it falls on; 29 February is celebrated on the 28th in a common year.
+    md = {f"{d.month:02d}-{d.day:02d}": d for d in window}
+    if "02-28" in md and "02-29" not in md:
+        md["02-29"] = md["02-28"]
+    c = Customer.__table__.c  # type: ignore[attr-defined]
+    k = Contact.__table__.c  # type: ignore[attr-defined]
+    conds = [month_day("contacts.birthday").in_(sorted(md)), *_owned(c, user_ids)]
+    if fresh_only:
+        due_sql = case({m: d.isoformat() for m, d in md.items()}, value=month_day("contacts.birthday"))
+        conds.append(not_delivered(c.owner_id, "birthday", literal("contact:") + cast(k.id, String), due_sql))
+    rows = session.execute(
+        select(k.id, k.name, k.title, k.birthday, c.id, c.name, c.owner_id)
+        .join_from(Contact.__table__, Customer.__table__, k.customer_id == c.id)  # type: ignore[arg-type]
+        .where(*conds)
+    ).all()  # fmt: skip
+    out = []
+    for contact_id, person, title, birthday, cid, name, owner_id in rows:
+        due = md.get(f"{birthday.month:02d}-{birthday.day:02d}")
+        if due is None:
+            continue
+        age = due.year - birthday.year
+        when = "today" if due == today else f"on {due.isoformat()}"
+        who = f"{person} ({title})" if title else person
+        out.append(Alert(owner_id, "birthday", cid, name, due, f"{who} turns {age} {when}", f"contact:{contact_id}"))
+    return out
+
+
+register_alert_provider(followup_alerts)
+FRESH_AWARE.add(followup_alerts)
+register_alert_provider(pool_warning_alerts)
+register_alert_provider(birthday_alerts)
+FRESH_AWARE.add(birthday_alerts)
+
+
+# -------------------------------------------------------------------------------------------------- the run
+
+
+def scope_for(session: Session, actor: User, only: User | None = None) -> set[int] | None:
+    """Whose alerts ``actor`` may see: admins and assistants everyone, managers their team, reps themselves."""
+    if actor.role in SEE_ALL:
+        allowed: set[int] | None = None
+    elif actor.role == Role.MANAGER.value:
+        allowed = team_ids(session, actor)
+    else:
+        assert actor.id is not None
+        allowed = {actor.id}
+    if only is None:
+        return allowed
+    assert only.id is not None
+    if allowed is not None and only.id not in allowed:
+        raise PermissionDenied(f"{actor.username} may not read the alerts of {only.username}")
+    return {only.id}
+
+
+def _kind_rank(kind: str) -> tuple[int, str]:
+    return (KIND_ORDER.index(kind), "") if kind in KIND_ORDER else (len(KIND_ORDER), kind)
+
+
+def collect_alerts(
+    session: Session, clock: Clock, days: int, user_ids: set[int] | None, *, fresh_only: bool = False
+) -> list[Alert]:
+    import importlib
+
+    for module in ALERT_MODULES:
+        importlib.import_module(module)
+    alerts: list[Alert] = []
+    for provider in list(ALERT_PROVIDERS):
+        if fresh_only and provider in FRESH_AWARE:
+            found = provider(session, clock, days, user_ids, fresh_only=True)  # type: ignore[call-arg]
+        else:
+            found = provider(session, clock, days, user_ids)
+        alerts.extend(a for a in found if user_ids is None or a.user_id in user_ids)
+    alerts.sort(key=lambda a: (a.user_id, _kind_rank(a.kind), a.due, a.customer_id or 0, a.item_key))
+    return alerts
+
+
+def run(
+    session: Session,
+    *,
+    actor: User,
+    clock: Clock,
+    days: int = DEFAULT_DAYS,
+    only: User | None = None,
+    show_all: bool = False,
+    dry_run: bool = False,
+    do_sweep: bool = True,
+) -> RemindResult:
+    """One `crm remind`: sweep (unless ``do_sweep`` is False), then the alerts not delivered yet (or all of them
+    with ``show_all``), marked as delivered unless ``dry_run``. Run it inside one write transaction."""
+    from crm_cli.db import bulk
+
+    scope = scope_for(session, actor, only)
+    swept = sweep(session, clock=clock, dry_run=dry_run) if do_sweep else []
+    if scope is not None:
+        swept = [s for s in swept if s.from_user_id in scope]
+    alerts = collect_alerts(session, clock, days, scope, fresh_only=not show_all)
+    if dry_run and swept:  # a real sweep leaves these customers without an owner, hence without alerts
+        gone = {s.customer_id for s in swept}
+        alerts = [a for a in alerts if a.customer_id not in gone]
+    if not show_all:
+        fresh = bulk.undelivered(session, [a.key for a in alerts])
+        alerts = [alerts[i] for i in fresh]
+    if not dry_run:
+        bulk.mark_delivered(session, [a.key for a in alerts], clock.now)
+    ids = {s.from_user_id for s in swept} | {a.user_id for a in alerts}
+    users = {u.id: u for u in session.scalars(select(User).where(col(User.id).in_(ids)))} if ids else {}
+    return RemindResult(swept=swept, alerts=alerts, usernames={i: u.username for i, u in users.items()},  # type: ignore[misc]
+                        users=users)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------------------------- rendering
+
+
+def render_text(result: RemindResult, clock: Clock, *, user_ids: set[int] | None = None) -> str:
+    """Plain text for the terminal and for cron's mail: swept customers, then alerts grouped by user."""
+    lines: list[str] = []
+    swept = [s for s in result.swept if user_ids is None or s.from_user_id in user_ids]
+    alerts = [a for a in result.alerts if user_ids is None or a.user_id in user_ids]
+    if swept:
+        lines.append(f"Returned to the pool ({len(swept)}):")
+        for s in swept:
+            lines.append(f"  #{s.customer_id} {s.name} — from {result.usernames.get(s.from_user_id, s.from_user_id)}: {s.reason}")
+        lines.append("")
+    by_user: dict[int, list[Alert]] = {}
+    for a in alerts:
+        by_user.setdefault(a.user_id, []).append(a)
+    for user_id, items in by_user.items():
+        user = result.users.get(user_id)
+        label = user.label if user is not None else f"user #{user_id}"
+        lines.append(f"{label} — {len(items)} alert{'s' if len(items) != 1 else ''}")
+        for a in items:
+            kind = KIND_LABELS.get(a.kind, a.kind)
+            if a.kind == "followup":
+                kind = "due today" if a.due >= clock.today else "overdue"
+            customer = f"#{a.customer_id} {a.customer_name}" if a.customer_id else a.customer_name
+            lines.append(f"  {kind:<10} {a.due.isoformat()}  {customer}: {a.text}")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + ("\n" if lines else "")

@@ -1,0 +1,388 @@
+"""The dashboard's data layer: short sessions through crm_cli.db.engine calling the same domain functions as the
+CLI, returning plain data the screens render. No Textual here; every method runs in a worker thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from crm_cli.customers import CustomerQuery
+
+PAGE_SIZE = 100
+COUNT_CAP = 10_000  # beyond this the status line says "10,000+" instead of counting every match
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the customers table."""
+
+    id: int
+    name: str
+    level: str
+    stars: int
+    owner: str
+    region: str
+    phone: str
+    last: date | None
+    next: date | None
+
+
+@dataclass
+class Page:
+    rows: list[Row]
+    total: int
+    capped: bool
+    offset: int
+    query: CustomerQuery
+
+    @property
+    def total_label(self) -> str:
+        if self.total < 0:
+            return "…"
+        return f"{self.total:,}+" if self.capped else f"{self.total:,}"
+
+
+@dataclass
+class Me:
+    id: int
+    username: str
+    label: str
+    role: str
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in ("manager", "admin", "assistant")
+
+
+@dataclass
+class Home:
+    me: Me
+    today: date
+    overdue: list[Row]
+    due_today: list[Row]
+    never_contacted: list[Row]
+    idle: list[Row]
+    idle_days: int
+    summary: Any  # crm_cli.overview.Summary
+    panels: dict[str, list[str]] = field(default_factory=dict)  # extra lists from other capabilities
+
+
+@dataclass
+class Detail:
+    customer: Any  # crm_cli.db.models.Customer, detached
+    owner: str
+    contacts: list[Any]
+    followups: list[tuple[Any, str]]  # (FollowUp, username)
+    history: list[tuple[Any, str]]  # (AuditEntry, username)
+    extras: dict[str, Any]
+    can_edit: bool
+    tz: Any = None  # the clock's zone: instants are shown in local time
+
+    def local(self, instant: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        return instant.astimezone(self.tz).strftime(fmt) if instant is not None else ""
+
+
+@dataclass
+class Duplicate:
+    id: int
+    name: str
+    reasons: list[str]
+
+
+class Backend:
+    """One per app. ``now``/``tz`` fix the clock (tests, snapshots); otherwise it follows the wall clock."""
+
+    def __init__(self, db_path: str | Path, username: str, *, now: datetime | None = None,
+                 tz: tzinfo | None = None) -> None:
+        from crm_cli.db.engine import Database
+
+        self.db = Database(db_path)
+        self.username = username
+        self.fixed_now = now
+        self.tz = tz
+        self._owners: dict[int, str] = {}
+        self._watcher: Any = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    # ------------------------------------------------------------------------------------------- plumbing
+
+    def clock(self) -> Any:
+        from crm_cli.dates import Clock
+
+        return Clock(self.fixed_now, self.tz)
+
+    @contextmanager
+    def session(self, *, write: bool = False) -> Iterator[tuple[Any, Any, Any]]:
+        from crm_cli.users import current_user
+
+        clock = self.clock()
+        with self.db.write() if write else self.db.read() as session:
+            yield session, current_user(session, self.username, clock=clock), clock
+
+    def open(self) -> Me:
+        """Open (create or upgrade) the file and make sure the acting user exists. Returns who we are."""
+        from crm_cli.users import current_user
+
+        self.db.open()
+        with self.db.read() as session:
+            from sqlmodel import func, select
+
+            from crm_cli.db.models import User
+
+            empty = session.exec(select(func.count()).select_from(User)).one() == 0
+        if empty:
+            with self.db.write() as session:
+                current_user(session, self.username, clock=self.clock())
+        with self.session() as (session, user, _clock):
+            self._load_owners(session)
+            return Me(id=user.id, username=user.username, label=user.label, role=user.role)
+
+    def _load_owners(self, session: Any) -> None:
+        from sqlmodel import select
+
+        from crm_cli.db.models import User
+
+        self._owners = {u.id: u.username for u in session.exec(select(User))}  # type: ignore[misc]
+
+    def changed(self) -> bool:
+        """Whether another connection (this app's own writes included) committed since the last call."""
+        from crm_cli.db.watch import ChangeWatcher
+
+        with self._lock:
+            if self._closed:
+                return False
+            if self._watcher is None:
+                self._watcher = ChangeWatcher(self.db.path)
+            return bool(self._watcher.changed())
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            if self._watcher is not None:
+                self._watcher.close()
+        self.db.dispose()
+
+    def _row(self, c: Any, clock: Any) -> Row:
+        return Row(
+            id=c.id, name=c.name, level=c.level, stars=c.stars, owner=self._owners.get(c.owner_id, "") if c.owner_id
+            else "公海", region=c.region or "", phone=c.phone or "",
+            last=c.last_followup_at.astimezone(clock.tz).date() if c.last_followup_at else None, next=c.next_followup_on,
+        )  # fmt: skip
+
+    # ------------------------------------------------------------------------------------------- reads
+
+    def home(self) -> Home:
+        from crm_cli import agenda, overview
+
+        with self.session() as (session, user, clock):
+            self._load_owners(session)
+            day = agenda.today_agenda(session, user=user, clock=clock, limit=30)
+            rows = {k: [self._row(c, clock) for c in getattr(day, k)]
+                    for k in ("overdue", "due_today", "never_contacted", "idle")}
+            return Home(
+                me=Me(id=user.id, username=user.username, label=user.label, role=user.role), today=clock.today,
+                idle_days=day.idle_days, summary=overview.summary(session, user=user, clock=clock),
+                panels=home_panels(session, user, clock), **rows,
+            )  # fmt: skip
+
+    def customers(self, query: CustomerQuery, *, count: bool = True) -> Page:
+        """One page of the list (``query.limit`` rows from ``query.offset``) and the number of matches (up to
+        COUNT_CAP). Two steps: the page's ids first (for the default order a covering-index scan, see migration
+        0008), then only the columns the table shows for those ids."""
+        from sqlalchemy import and_, select
+
+        from crm_cli import customers
+        from crm_cli.db.models import Customer
+
+        if query.sort not in customers.SORTS:
+            from crm_cli.errors import InvalidInput
+
+            raise InvalidInput(f"unknown sort {query.sort!r}: use one of {', '.join(customers.SORTS)}")
+        with self.session() as (session, user, clock):
+            where = and_(*customers.query_conditions(session, query, user=user, clock=clock))
+            ids_stmt = (select(Customer.id).where(where).order_by(*customers.SORTS[query.sort], Customer.id)
+                        .offset(query.offset).limit(query.limit))
+            ids = list(session.execute(ids_stmt).scalars())
+            cols = (Customer.id, Customer.name, Customer.level, Customer.stars, Customer.owner_id, Customer.region,
+                    Customer.phone, Customer.last_followup_at, Customer.next_followup_on)
+            by_id = {r.id: r for r in session.execute(select(*cols).where(Customer.id.in_(ids)))}  # type: ignore[union-attr]
+            if any(r.owner_id and r.owner_id not in self._owners for r in by_id.values()):
+                self._load_owners(session)
+            total = self._count(session, where) if count else -1
+            return Page(rows=[self._row(by_id[i], clock) for i in ids if i in by_id], total=min(total, COUNT_CAP),
+                        capped=total > COUNT_CAP, offset=query.offset, query=query)
+
+    def count(self, query: CustomerQuery) -> int:
+        """How many customers match (COUNT_CAP + 1 meaning "more than COUNT_CAP")."""
+        from sqlalchemy import and_
+
+        from crm_cli import customers
+
+        with self.session() as (session, user, clock):
+            return self._count(session, and_(*customers.query_conditions(session, query, user=user, clock=clock)))
+
+    @staticmethod
+    def _count(session: Any, where: Any) -> int:
+        from sqlalchemy import func, select
+
+        from crm_cli.db.models import Customer
+
+        matches = select(Customer.id).where(where).limit(COUNT_CAP + 1).subquery()
+        return int(session.execute(select(func.count()).select_from(matches)).scalar_one())
+
+    def detail(self, customer_id: int) -> Detail:
+        from crm_cli import access, audit, customers, followups
+        from crm_cli.contacts import list_contacts
+
+        with self.session() as (session, user, clock):
+            customer = customers.resolve_customer(session, f"#{customer_id}", user=user)
+            contacts = list_contacts(session, customer)
+            fups = followups.list_followups(session, user=user, customer=customer, limit=200)
+            history = audit.history(session, customer_id)
+            self._load_owners(session)
+            return Detail(
+                customer=customer, owner=self._owners.get(customer.owner_id, "") if customer.owner_id else "公海",
+                contacts=contacts, followups=[(f, self._owners.get(f.user_id, "")) for f in fups],
+                history=[(h, self._owners.get(h.user_id, "")) for h in reversed(history)],
+                extras=customers.show_extras(session, customer, user=user, clock=clock),
+                can_edit=access.can_edit(user, customer, session), tz=clock.tz,
+            )  # fmt: skip
+
+    def duplicates(self, values: dict[str, Any], exclude_id: int | None = None) -> list[Duplicate]:
+        from crm_cli import customers
+
+        clean = {k: v for k, v in values.items() if k in ("name", "phone", "email", "credit_code") and v}
+        if not clean:
+            return []
+        with self.db.read() as session:
+            return [Duplicate(m.customer.id, m.customer.name, list(m.reasons))
+                    for m in customers.find_duplicates(session, clean, exclude_id=exclude_id, limit=8)]
+
+    def usernames(self) -> list[str]:
+        from crm_cli.users import list_users
+
+        with self.db.read() as session:
+            return [u.username for u in list_users(session) if u.active]
+
+    # ------------------------------------------------------------------------------------------- writes
+
+    def log_followup(self, customer_id: int, *, content: str, method: str, next_text: str, plan: str) -> Any:
+        from crm_cli import customers, followups
+
+        with self.session(write=True) as (session, user, clock):
+            next_on = clock.parse_date(next_text) if next_text.strip() else None
+            customer = customers.resolve_customer(session, f"#{customer_id}", user=user)
+            return followups.log_followup(session, user=user, clock=clock, customer=customer, content=content,
+                                          method=method, next_on=next_on, plan=plan or None)
+
+    def add_customer(self, data: dict[str, Any], *, next_text: str = "", force: bool = False) -> int:
+        from crm_cli import customers, followups
+
+        with self.session(write=True) as (session, user, clock):
+            next_on = clock.parse_date(next_text) if next_text.strip() else None
+            with _plain_duplicates():
+                customer = customers.add_customer(session, user=user, clock=clock, data=data, force=force)
+            if next_on is not None:
+                followups.set_next_followup(session, user=user, clock=clock, customer=customer, next_on=next_on)
+            assert customer.id is not None
+            return customer.id
+
+    def edit_customer(self, customer_id: int, changes: dict[str, Any], *, next_text: str | None = None,
+                      force: bool = False) -> dict[str, Any]:
+        from crm_cli import customers, followups
+
+        with self.session(write=True) as (session, user, clock):
+            next_on = clock.parse_date(next_text) if next_text and next_text.strip() else None
+            customer = customers.resolve_customer(session, f"#{customer_id}", user=user)
+            with _plain_duplicates():
+                delta = customers.edit_customer(session, user=user, clock=clock, customer=customer,
+                                                changes=changes, force=force)
+            if next_text is not None and followups.set_next_followup(
+                    session, user=user, clock=clock, customer=customer, next_on=next_on):
+                delta["next_followup_on"] = next_on
+            return delta
+
+
+    # ------------------------------------------------------------------------------------------- the pool
+
+    def pool_status(self) -> str:
+        """The line above the pool table: how many customers I own against my cap (pool.max_owned)."""
+        from crm_cli import pool
+
+        with self.session() as (session, user, _clock):
+            cap = pool.rules(session).max_owned
+            owned = pool.owned_count(session, user.id)
+        if cap <= 0:
+            return f"you own {owned} customers (no cap)"
+        return f"you own {owned} of {cap} (pool.max_owned): room for {max(cap - owned, 0)}"
+
+    def claim(self, customer_id: int) -> str:
+        from crm_cli import pool
+
+        with self.session(write=True) as (session, user, clock):
+            customer = pool.resolve_for_pool(session, f"#{customer_id}", user=user)
+            pool.claim(session, user=user, clock=clock, customers=[customer])
+            return customer.label
+
+    def assign(self, customer_id: int, username: str) -> str:
+        from crm_cli import pool
+        from crm_cli.users import get_user
+
+        with self.session(write=True) as (session, user, clock):
+            customer = pool.resolve_for_pool(session, f"#{customer_id}", user=user)
+            target = get_user(session, username)
+            pool.assign(session, user=user, clock=clock, customers=[customer], to=target)
+            return f"{customer.label} → {target.username}"
+
+
+@contextmanager
+def _plain_duplicates() -> Iterator[None]:
+    """A refused duplicate carries ORM objects that die with the session: turn them into plain Duplicates."""
+    from crm_cli.errors import DuplicateRefused
+
+    try:
+        yield
+    except DuplicateRefused as exc:
+        exc.matches = [Duplicate(m.customer.id, m.customer.name, list(m.reasons)) for m in exc.matches]
+        raise
+
+
+def home_panels(session: Any, user: Any, clock: Any) -> dict[str, list[str]]:
+    """Lists other capabilities contribute to Home (returning to the pool, payments due), as text lines.
+
+    Each entry of ``HOME_PANELS`` is ``(title, provider)`` with ``provider(session, user, clock) -> list[str]``."""
+    out: dict[str, list[str]] = {}
+    for title, provider in HOME_PANELS:
+        out[title] = provider(session, user, clock)
+    return out
+
+
+def _returning_to_pool(session: Any, user: Any, clock: Any) -> list[str]:
+    """My customers the sweep will return to the pool within pool.warn_days unless followed up (crm remind)."""
+    from crm_cli.remind import pool_warning_alerts
+
+    alerts = sorted(pool_warning_alerts(session, clock, 0, {user.id}), key=lambda a: (a.due, a.customer_id or 0))
+    return [f"{a.due.strftime('%m-%d')} #{a.customer_id} {a.customer_name}" for a in alerts[:15]]
+
+
+HOME_PANELS: list[tuple[str, Any]] = [("Returning to the pool soon", _returning_to_pool)]
+
+
+def _payments_due(session: Any, user: Any, clock: Any) -> list[str]:
+    """My payment installments overdue or due within 7 days (contracts of my customers), earliest first."""
+    from crm_cli.money import grouped
+    from crm_cli.payments import payments_due
+
+    rows = payments_due(session, user=user, clock=clock, days=7)
+    return [f"{r['due_on'].strftime('%m-%d')} {r['contract']}/{r['seq']} {r['customer']}: {grouped(r['open'])} "
+            f"{r['currency']}" + (f", {r['overdue_days']} days late" if r["overdue_days"] else "") for r in rows[:15]]
+
+
+HOME_PANELS.append(("Payments due", _payments_due))
