@@ -52,7 +52,7 @@ def _lang(lang: str) -> str:
 
 def export_customers(
     session: Session, *, user: User, clock: Clock, query: CustomerQuery, path: Path, lang: str = "zh",
-    followups: bool = True,
+    followups: bool = True, engine: str = "stream",
 ) -> dict[str, int]:
     """Write the customers ``user`` can see that match ``query`` to ``path`` (.xlsx, or .csv plus
     ``.contacts.csv`` and ``.followups.csv`` beside it). Returns counts per sheet."""
@@ -130,7 +130,7 @@ def export_customers(
     if suffix == ".xlsx":
         from crm_cli.sheets.writer import write_rows
 
-        write_rows(path, sheets, tz=clock.tz)
+        write_rows(path, sheets, tz=clock.tz, engine=engine)
     else:
         _write_csvs(path, sheets, clock)
     return counts

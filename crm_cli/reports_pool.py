@@ -27,7 +27,7 @@ from crm_cli.reports import (
 POOL_KEY = None  # the row of the pool itself
 
 
-@register("pool", "Pool", needs="pool")
+@register("pool", "Pool")
 def pool_report(session: Session, *, user: User, clock: Clock, options: ReportOptions) -> Report:
     """Per user: customers owned against the cap (``pool.max_owned``), of those never contacted, and how many they
     returned to the pool (released, swept, invalidated) or claimed from it in the window; plus a row for the pool."""

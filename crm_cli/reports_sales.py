@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func
+from sqlalchemy import String, and_, case, cast, distinct, func, join, literal, union_all
 from sqlmodel import Session, col, select
 
 from crm_cli.dates import Clock
@@ -33,7 +33,7 @@ from crm_cli.reports import (
     Report,
     ReportOptions,
     Window,
-    live_visible,
+    customer_filter,
     money,
     offset_minutes,
     period_keys,
@@ -48,17 +48,16 @@ from crm_cli.reports import (
 
 
 def _cohort(user: User, window: Window, clock: Clock) -> Any:
-    """Deals of visible, live customers created in the window."""
+    """Deals of visible, live customers created in the window (a CTE: used several times by one statement)."""
     start, end = window.instants(clock)
     return (
-        select(Deal.id, Deal.owner_id, Deal.stage, Deal.amount_cents, Deal.customer_id)
-        .join(Customer, col(Customer.id) == Deal.customer_id)
-        .where(*live_visible(user), col(Deal.created_at) >= start, col(Deal.created_at) < end)
-        .subquery("cohort")
+        select(Deal.id, Deal.owner_id, Deal.stage, Deal.amount_cents)
+        .where(customer_filter(user, Deal.customer_id), col(Deal.created_at) >= start, col(Deal.created_at) < end)
+        .cte("cohort")
     )
 
 
-@register("funnel", "Funnel", by=("owner",), needs="deals")
+@register("funnel", "Funnel", by=("owner",))
 def funnel_report(session: Session, *, user: User, clock: Clock, options: ReportOptions) -> Report:
     """Deals created in the window: per stage how many reached it, how many are there now and their amount, the
     conversion to the next stage and the average days spent in it; win rate; and from follow-ups, how many
@@ -67,33 +66,43 @@ def funnel_report(session: Session, *, user: User, clock: Clock, options: Report
 
     window = resolve_window(clock, options, periodic=False)
     all_stages = stages(session)
-    position = {s.key: s.position for s in all_stages}
+    steps = {s.key: s.position for s in all_stages if s.key != LOST}  # lost is not a step forward
     cohort = _cohort(user, window, clock)
-    # The furthest stage each deal reached (lost is not a step): from its stage history and its current stage.
-    step = case({k: v for k, v in position.items() if k != LOST}, value=DealStageChange.to_stage, else_=-1)
-    history = (select(DealStageChange.deal_id.label("deal_id"), func.max(step).label("reached"))  # type: ignore[attr-defined]
-               .where(col(DealStageChange.deal_id).in_(select(cohort.c.id))).group_by(DealStageChange.deal_id)
-               .subquery("history"))
-    now_step = case({k: v for k, v in position.items() if k != LOST}, value=cohort.c.stage, else_=-1)
-    reached = func.max(func.coalesce(history.c.reached, -1), now_step)
-    base = cohort.outerjoin(history, history.c.deal_id == cohort.c.id)
     if options.by == "owner":
-        return _funnel_by_owner(session, user=user, clock=clock, window=window, cohort=cohort, base=base)
-
-    entered_cols = [rsql.total(case((reached >= s.position, 1), else_=0)) for s in all_stages if s.key != LOST]
-    entered_vals = session.execute(select(*entered_cols).select_from(base)).one()
-    entered = {s.key: int(v) for s, v in zip([s for s in all_stages if s.key != LOST], entered_vals, strict=True)}
-    current = {k: (int(n), int(a)) for k, n, a in session.execute(
-        select(cohort.c.stage, func.count(), rsql.total(cohort.c.amount_cents)).group_by(cohort.c.stage))}
-    entered[LOST] = current.get(LOST, (0, 0))[0]
-    # Days in a stage: from entering it to the next move, for stays that ended (window function LEAD).
+        return _funnel_by_owner(session, user=user, clock=clock, window=window, cohort=cohort)
+    # One pass over the cohort's stage history (window function LEAD for the end of each stay), materialised once
+    # and aggregated three ways in one statement: days per stage, the furthest step per deal, and the deals now.
     nxt = func.lead(DealStageChange.at).over(partition_by=DealStageChange.deal_id,
                                             order_by=(DealStageChange.at, DealStageChange.id))
-    stays = (select(DealStageChange.to_stage.label("stage"),  # type: ignore[attr-defined]
-                    rsql.days_between(nxt, DealStageChange.at).label("days"))
-             .where(col(DealStageChange.deal_id).in_(select(cohort.c.id))).subquery("stays"))
-    avg_days = {k: float(d) for k, d in session.execute(
-        select(stays.c.stage, func.avg(stays.c.days)).where(stays.c.days.is_not(None)).group_by(stays.c.stage))}
+    moves = rsql.materialized(
+        select(DealStageChange.deal_id.label("deal_id"), DealStageChange.to_stage.label("stage"),  # type: ignore[attr-defined]
+               case(steps, value=DealStageChange.to_stage, else_=-1).label("step"),
+               rsql.days_between(nxt, DealStageChange.at).label("days"))
+        .where(col(DealStageChange.deal_id).in_(select(cohort.c.id))), "moves")  # in index order: no sort
+    furthest = (select(cohort.c.id, func.max(func.coalesce(func.max(moves.c.step), -1),
+                                             case(steps, value=cohort.c.stage, else_=-1)).label("reached"))
+                .select_from(cohort).outerjoin(moves, moves.c.deal_id == cohort.c.id).group_by(cohort.c.id)
+                .subquery("furthest"))
+    parts = union_all(
+        select(literal("days"), moves.c.stage, func.avg(moves.c.days), literal(0))
+        .where(moves.c.days.is_not(None)).group_by(moves.c.stage),
+        select(literal("reached"), cast(furthest.c.reached, String), func.count(), literal(0))
+        .group_by(furthest.c.reached),
+        select(literal("now"), cohort.c.stage, func.count(), rsql.total(cohort.c.amount_cents))
+        .group_by(cohort.c.stage),
+    )
+    avg_days: dict[str, float] = {}
+    reached_hist: dict[int, int] = {}
+    current: dict[str, tuple[int, int]] = {}
+    for part, key, value, cents in session.execute(parts):
+        if part == "days":
+            avg_days[key] = float(value)
+        elif part == "reached":
+            reached_hist[int(key)] = int(value)
+        else:
+            current[key] = (int(value), int(cents))
+    entered = {k: sum(n for step, n in reached_hist.items() if step >= pos) for k, pos in steps.items()}
+    entered[LOST] = current.get(LOST, (0, 0))[0]
     open_keys = [s.key for s in all_stages if s.key not in (WON, LOST)]
     rows = []
     for i, s in enumerate(all_stages):
@@ -147,17 +156,18 @@ def _k20(session: Session, *, user: User, clock: Clock, window: Window, owner_id
 def _k20_by_owner(session: Session, *, user: User, clock: Clock, window: Window,
                   owner_ids: list[int] | None = None) -> dict[Any, dict[str, Any]]:
     start, end = window.instants(clock)
-    conds = live_visible(user)
+    conds = [customer_filter(user, Customer.id)]
     if owner_ids is not None:
         conds.append(col(Customer.owner_id).in_(owner_ids))
     won_in = and_(col(Customer.won_on) >= window.start, col(Customer.won_on) <= window.end)
     # Follow-ups up to the end of the (local) day the customer was won.
     off = offset_minutes(clock)
-    calls = (select(Customer.owner_id, func.count(distinct(Customer.id)), func.count(FollowUp.id))
+    owner = rsql.no_index(Customer.owner_id)  # search ix_customers_won by date instead of walking owners
+    calls = (select(owner, func.count(distinct(Customer.id)), func.count(FollowUp.id))
              .select_from(Customer)
              .outerjoin(FollowUp, and_(col(FollowUp.customer_id) == Customer.id,
                                        rsql.local_date(FollowUp.at, off) <= Customer.won_on))
-             .where(*conds, won_in).group_by(Customer.owner_id))
+             .where(*conds, won_in).group_by(owner))
     out: dict[Any, dict[str, Any]] = {}
     for owner_id, won, n in session.execute(calls):
         out.setdefault(owner_id, {"won_customers": 0, "_calls": 0, "new_customers": 0})
@@ -171,8 +181,7 @@ def _k20_by_owner(session: Session, *, user: User, clock: Clock, window: Window,
     return out
 
 
-def _funnel_by_owner(session: Session, *, user: User, clock: Clock, window: Window, cohort: Any, base: Any
-                     ) -> Report:
+def _funnel_by_owner(session: Session, *, user: User, clock: Clock, window: Window, cohort: Any) -> Report:
     from crm_cli.deals import LOST, WON
 
     is_won, is_lost = cohort.c.stage == WON, cohort.c.stage == LOST
@@ -239,7 +248,7 @@ def _paid_per_contract() -> Any:
             .group_by(Payment.contract_id).subquery("paid"))
 
 
-@register("sales", "Sales", by=("owner", "product", "region"), needs="contracts")
+@register("sales", "Sales", by=("owner", "product", "region"))
 def sales_report(session: Session, *, user: User, clock: Clock, options: ReportOptions) -> Report:
     """Contracts signed (amount and count), payments received, what is still outstanding of the contracts signed,
     and what is overdue (unpaid installments due in the window before today) — per period, or per owner, product
@@ -257,23 +266,25 @@ def sales_report(session: Session, *, user: User, clock: Clock, options: ReportO
     else:
         dim = owner if options.by == "owner" else Customer.region
         signed_key = received_key = due_key = dim
-    vis = live_visible(user)
+    vis = [customer_filter(user, Contract.customer_id)]
+
+    def customers(source: Any) -> Any:
+        """Join the customer only when a group needs its columns (owner, region)."""
+        return source if periodic else join(source, Customer, col(Customer.id) == Contract.customer_id)
+
     in_window = (lambda c: and_(col(c) >= window.start, col(c) <= window.end))  # noqa: E731
     paid = _paid_per_contract()
     signed = (select(signed_key, func.count(), rsql.total(Contract.total_cents),
                      rsql.total(case((col(Contract.status).in_(_CLOSED_OUT), 0),
                                      else_=rsql.at_least_zero(Contract.total_cents - func.coalesce(paid.c.paid, 0)))))
-              .select_from(Contract).join(Customer, col(Customer.id) == Contract.customer_id)
-              .outerjoin(paid, paid.c.contract_id == Contract.id)
+              .select_from(customers(Contract.__table__).outerjoin(paid, paid.c.contract_id == Contract.id))
               .where(*vis, col(Contract.status).not_in(_NOT_SIGNED), in_window(Contract.signed_on))
               .group_by(signed_key))
     received = (select(received_key, rsql.total(Payment.amount_cents))
-                .select_from(Payment).join(Contract, col(Contract.id) == Payment.contract_id)
-                .join(Customer, col(Customer.id) == Contract.customer_id)
+                .select_from(customers(join(Payment, Contract, col(Contract.id) == Payment.contract_id)))
                 .where(*vis, in_window(Payment.received_on)).group_by(received_key))
     overdue = (select(due_key, rsql.total(Installment.amount_cents - Installment.paid_cents))
-               .select_from(Installment).join(Contract, col(Contract.id) == Installment.contract_id)
-               .join(Customer, col(Customer.id) == Contract.customer_id)
+               .select_from(customers(join(Installment, Contract, col(Contract.id) == Installment.contract_id)))
                .where(*vis, col(Contract.status).not_in(_CLOSED_OUT), in_window(Installment.due_on),
                       col(Installment.due_on) < clock.today, Installment.amount_cents > Installment.paid_cents)
                .group_by(due_key))
@@ -313,11 +324,10 @@ def sales_report(session: Session, *, user: User, clock: Clock, options: ReportO
 def _sales_by_product(session: Session, *, user: User, clock: Clock, window: Window) -> Report:
     """Per product: line amounts of contracts signed in the window; received, outstanding and overdue shared out
     over a contract's lines in proportion to their amounts (rounded to cents per product)."""
-    vis = live_visible(user)
+    vis = [customer_filter(user, Contract.customer_id)]
     share = ContractLine.amount_cents * 1.0 / func.nullif(Contract.total_cents, 0)
     lines = (select(ContractLine.product_id, ContractLine.amount_cents, ContractLine.contract_id, share.label("share"))
              .join(Contract, col(Contract.id) == ContractLine.contract_id)
-             .join(Customer, col(Customer.id) == Contract.customer_id)
              .where(*vis).subquery("lines"))
     paid = _paid_per_contract()
     signed = (select(lines.c.product_id, func.count(distinct(Contract.id)), rsql.total(lines.c.amount_cents),
@@ -382,8 +392,7 @@ def _won_per_user(session: Session, *, user: User, clock: Clock, window: Window,
     from crm_cli.deals import WON
 
     stmt = (select(Deal.owner_id, func.count(), rsql.total(Deal.amount_cents))
-            .join(Customer, col(Customer.id) == Deal.customer_id)
-            .where(*live_visible(user), Deal.stage == WON, col(Deal.owner_id).in_(user_ids),
+            .where(customer_filter(user, Deal.customer_id), Deal.stage == WON, col(Deal.owner_id).in_(user_ids),
                    col(Deal.closed_on) >= window.start, col(Deal.closed_on) <= window.end)
             .group_by(Deal.owner_id))
     values = {uid: {"won": int(n), "won_amount": money(cents)} for uid, n, cents in session.execute(stmt)}

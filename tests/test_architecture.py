@@ -41,3 +41,32 @@ def test_help_imports_no_heavy_library() -> None:
     )
     loaded = _loaded_after(code)
     assert not loaded & set(HEAVY)
+
+
+def test_lazy_command_registry_matches_the_commands() -> None:
+    """`crm --help` lists commands from a static registry (so start-up builds none of them): its one-line help must
+    be the command's own, and every command must load."""
+    from crm_cli.commands import COMMANDS, load_command
+
+    for name, (_, _, short) in COMMANDS.items():
+        command = load_command(name)
+        own = " ".join((command.help or "").split())
+        assert own.startswith(" ".join(short.split())), f"COMMANDS[{name!r}] help differs from the command's: {own[:80]!r}"
+
+
+def test_starting_a_command_builds_only_its_group() -> None:
+    code = (
+        "import sys; from typer.testing import CliRunner; from crm_cli.commands import app; "
+        "CliRunner().invoke(app, ['config', '--help']); "
+        "print(sorted(m for m in sys.modules if m.startswith('crm_cli.commands.') and not m.endswith(('_common', '_out'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['crm_cli.commands.config']"
+
+
+def test_every_command_module_is_registered() -> None:
+    import crm_cli.commands as commands
+
+    modules = {m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_")}
+    registered = {module for module, _, _ in commands.COMMANDS.values()}
+    assert modules == registered, f"not in COMMANDS: {sorted(modules - registered)}"

@@ -201,3 +201,9 @@ def test_sales_cli_json_and_xlsx_with_charts(cli, db, sales, tmp_path) -> None:
 def test_funnel_cli_table_shows_the_summary(cli, db, sales) -> None:
     out = cli("report", "funnel").stdout
     assert "Win rate" in out and "50.0%" in out and "Follow-ups per won customer: 3.0" in out
+
+
+def test_a_rep_sees_only_the_funnel_of_their_customers(db, sales) -> None:
+    report = run(db, "funnel", "rep2")
+    assert {r["key"]: r["entered"] for r in report.rows}["lead"] == 2  # d3 (at proposal) and d4
+    assert report.totals["deals"] == 2 and report.totals["won_customers"] == 1  # C, won by K2

@@ -1,24 +1,95 @@
 """The root Typer app. Command modules are thin: parse, call a domain function, render.
 
-Only Typer is imported at start-up; SQLModel, rich tables, openpyxl, Textual and rapidfuzz are imported inside the
-commands that need them, so `crm --help` stays fast.
+Start-up speed: only Typer is imported at start-up, and the command groups are loaded lazily. Typer turns every
+registered command's signature into click parameters (and a pydantic adapter per parameter) when the app starts,
+which for some seventy commands costs more than the command being run; so the root group knows only the names and
+one-line help of its commands (``COMMANDS``) and imports and builds a group when it is invoked. SQLModel, rich
+tables, openpyxl, Textual and rapidfuzz are imported inside the commands that need them.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from importlib import import_module
+from typing import Annotated, Any
 
 import typer
 
-from crm_cli.commands import config as config_cmds
-from crm_cli.commands import contact, customer, follow, user
 from crm_cli.commands._common import STATE, CrmGroup
-from crm_cli.commands.dashboard import dashboard_cmd
-from crm_cli.commands.demo import demo_cmd
-from crm_cli.commands.today import today_cmd
+
+# name → (module, attribute: a Typer group or a command function, one-line help), in the order `crm --help` lists
+# them. tests/test_architecture.py checks that the help here is the command's own.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "today": ("today", "today_cmd", "My agenda: follow-ups due today and overdue, never-contacted and idle customers."),
+    "dashboard": ("dashboard", "dashboard_cmd", "Open the dashboard: today's agenda, customers with live search, the pool, forms."),
+    "customer": ("customer", "app", "Customers: add, find, show, change."),
+    "contact": ("contact", "app", "Contacts of a customer."),
+    "follow": ("follow", "app", "Follow-ups (跟单): log what happened and when to call next."),
+    "pool": ("pool", "app", "The public pool (公海): customers nobody owns."),
+    "approvals": ("approvals", "app", "Approvals: requests to mark customers invalid (无效客户)."),
+    "remind": ("remind", "remind_cmd", "Sweep customers that break the pool rules back to the pool, then show what needs attention."),
+    "dedupe": ("dedupe", "dedupe_cmd", "Find clusters of likely duplicate customers (blocking + fuzzy scoring; merge them with `crm merge`)."),
+    "merge": ("merge", "merge_cmd", "Merge customers into the first one: empty fields are filled from the others, contacts, follow-ups and history move over, the others are deleted."),
+    "import": ("importing", "app", "Import customers, contacts and follow-ups from .xlsx or .csv: crm import FILE [options]"),
+    "export": ("importing", "export_app", "Export to .xlsx or .csv."),
+    "product": ("product", "app", "Products: the catalogue that deal and contract lines use."),
+    "deal": ("deal", "app", "Deals (商机): opportunities through stages to won or lost."),
+    "contract": ("contract", "app", "Contracts (合同): numbers, lines, totals, status, balances."),
+    "payment": ("payment", "app", "Payment plans and payments received; what is due and overdue."),
+    "report": ("report", "app", "Reports: customers, funnel, sales, people, pool, imports. Each takes --from/--to or --period, --json and --xlsx FILE."),
+    "target": ("target", "app", "Monthly sales targets per user, for `crm report people`."),
+    "user": ("user", "app", "Users: who works in the CRM, their role and manager."),
+    "config": ("config", "app", "Settings: personal ones in the config file, shared ones in the database."),
+    "demo": ("demo", "demo_cmd", "Build a demo database (Chinese and English companies, contacts, follow-ups) and print its path."),
+}  # fmt: skip
+
+
+def load_command(name: str) -> Any:
+    """Import the module of command ``name`` and build its click command, with the root app's settings."""
+    module_name, attribute, _ = COMMANDS[name]
+    target = getattr(import_module(f"crm_cli.commands.{module_name}"), attribute)
+    holder = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False)
+
+    @holder.callback()
+    def _holder() -> None:  # a callback makes `holder` a group even with one command
+        pass
+
+    if isinstance(target, typer.Typer):
+        holder.add_typer(target, name=name)
+    else:
+        holder.command(name)(target)
+    return typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
+
+
+class LazyGroup(CrmGroup):
+    """The root group: lists every command from ``COMMANDS`` and builds only the one that is invoked."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*COMMANDS, *(n for n in self.commands if n not in COMMANDS)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.commands[cmd_name] = load_command(cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = []
+        limit = formatter.width - 6 - max(len(n) for n in self.list_commands(ctx))
+        for name in self.list_commands(ctx):
+            if name in self.commands:
+                text = self.commands[name].get_short_help_str(limit)
+            else:
+                text = _short(COMMANDS[name][2], limit)
+            rows.append((name, text))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 3, 1)].rstrip() + "..."
+
 
 app = typer.Typer(
-    cls=CrmGroup,
+    cls=LazyGroup,
     name="crm",
     help="crm — a customer management system for the terminal.",
     no_args_is_help=True,
@@ -48,42 +119,3 @@ def root(
     STATE.username = as_user
     STATE.config = None
     STATE._db = None
-
-
-app.add_typer(customer.app, name="customer")
-app.add_typer(contact.app, name="contact")
-app.add_typer(follow.app, name="follow")
-app.command("today")(today_cmd)
-app.add_typer(user.app, name="user")
-app.add_typer(config_cmds.app, name="config")
-app.command("demo")(demo_cmd)
-from crm_cli.commands import pool as pool_cmds  # noqa: E402
-
-app.add_typer(pool_cmds.app, name="pool")
-app.command("remind")(__import__("crm_cli.commands.remind", fromlist=["remind_cmd"]).remind_cmd)
-from crm_cli.commands import product as product_cmds  # noqa: E402
-
-app.add_typer(product_cmds.app, name="product")
-from crm_cli.commands import deal as deal_cmds  # noqa: E402
-
-app.add_typer(deal_cmds.app, name="deal")
-from crm_cli.commands import contract as contract_cmds  # noqa: E402
-
-app.add_typer(contract_cmds.app, name="contract")
-from crm_cli.commands import payment as payment_cmds  # noqa: E402
-
-app.add_typer(payment_cmds.app, name="payment")
-from crm_cli.commands import dedupe as dedupe_cmds  # noqa: E402
-from crm_cli.commands import merge as merge_cmds  # noqa: E402
-
-app.command("dedupe")(dedupe_cmds.dedupe_cmd)
-app.command("merge")(merge_cmds.merge_cmd)
-app.add_typer(__import__("crm_cli.commands.importing", fromlist=["app"]).app, name="import")
-app.add_typer(__import__("crm_cli.commands.importing", fromlist=["export_app"]).export_app, name="export")
-
-from crm_cli.commands import report as report_cmds  # noqa: E402
-from crm_cli.commands import target as target_cmds  # noqa: E402
-
-app.add_typer(report_cmds.app, name="report")
-app.add_typer(target_cmds.app, name="target")
-app.command("dashboard")(dashboard_cmd)

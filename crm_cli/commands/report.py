@@ -184,3 +184,15 @@ def pool_cmd(
     Example: crm report pool --period month
     """
     run("pool", as_json=as_json, xlsx=xlsx, start=start, end=end, period=period)
+
+
+@app.command("imports")
+def imports_cmd(
+    start: FromOpt = None, end: ToOpt = None, period: PeriodOpt = None, as_json: JsonOpt = False,
+    xlsx: XlsxOpt = None,
+) -> None:
+    """Import batches started in the window: rows read, customers created, updated, skipped and rows refused.
+
+    Example: crm report imports --period year --xlsx imports.xlsx
+    """
+    run("imports", as_json=as_json, xlsx=xlsx, start=start, end=end, period=period)

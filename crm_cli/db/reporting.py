@@ -74,3 +74,8 @@ def total(expr: Any) -> Any:
 def at_least_zero(expr: Any) -> Any:
     """``max(expr, 0)``: SQLite's two-argument scalar max (GREATEST elsewhere)."""
     return func.max(expr, 0)
+
+
+def materialized(stmt: Any, name: str) -> Any:
+    """A CTE that SQLite computes once however often the statement reads it (``AS MATERIALIZED``, 3.35+)."""
+    return stmt.cte(name).prefix_with("MATERIALIZED")
