@@ -7,6 +7,8 @@ Scenarios (each runs in its own process so that its peak memory is its own):
   dryrun   --dry-run of the same sheet against a database of ROWS customers              (target <= 30 s)
   import   import it into that database, duplicate check included (skip)               (target <= 60 s, 1.5 GiB)
   export   export the ROWS customers of that database with contacts and follow-ups      (target <= 20 s)
+  readers  (with --only) CPU of python-calamine against openpyxl read-only on the sheet
+  export_xlsxwriter  (with --only) the export written by xlsxwriter instead of our streaming writer
 
 The sheet is generated like a real export of another CRM: phones and mobiles stored as numbers, dates as Excel
 serials, a level column in Chinese; 30% of its rows are customers that the big database already holds (same
@@ -82,13 +84,30 @@ def scenario(name: str, sheet: Path, db: Path, out: Path) -> dict[str, float]:
     clock = Clock()
     wall, cpu = time.perf_counter(), time.process_time()
     info: dict[str, float] = {}
-    if name == "export":
+    if name == "readers":
+        import openpyxl
+        import python_calamine
+
+        t = time.process_time()
+        book = python_calamine.CalamineWorkbook.from_path(str(sheet))
+        n = len(book.get_sheet_by_index(0).to_python())
+        info["calamine_cpu_s"] = round(time.process_time() - t, 2)
+        t = time.process_time()
+        wb = openpyxl.load_workbook(sheet, read_only=True, data_only=True)
+        ws = wb.worksheets[0]
+        ws.reset_dimensions()
+        m = sum(1 for _ in ws.iter_rows(values_only=True))
+        wb.close()
+        info["openpyxl_readonly_cpu_s"] = round(time.process_time() - t, 2)
+        info["rows"] = min(n, m)
+    elif name in ("export", "export_xlsxwriter"):
         from crm_cli import exporter
 
         with database.read() as session:
             user = current_user(session, "zhang.wei", clock=clock)
             counts = exporter.export_customers(session, user=user, clock=clock,
-                                               query=CustomerQuery(limit=None), path=out / "export.xlsx")
+                                               query=CustomerQuery(limit=None), path=out / "export.xlsx",
+                                               engine="xlsxwriter" if name == "export_xlsxwriter" else "stream")
         info.update(counts)
     else:
         stages: dict[str, float] = {}

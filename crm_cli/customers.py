@@ -266,6 +266,9 @@ def edit_customer(
         raise Conflict(f"{customer.label} is deleted; restore it first with `crm customer restore {customer.id}`")
     custom = changes.pop("custom", None)
     values = validate_fields(changes)
+    if values.get("level") == "invalid" and customer.level != "invalid" and user.role == "rep":
+        raise PermissionDenied(f"a rep cannot mark {customer.label} invalid directly: file a request with "
+                               f"`crm customer invalidate {customer.id} --reason ...`")
     if custom:
         merged = dict(customer.custom or {})
         for k, v in custom.items():

@@ -22,7 +22,7 @@ from sqlmodel import select as sm_select
 
 from crm_cli import normalize, settings
 from crm_cli.db.models import Customer, CustomerToken, User
-from crm_cli.matching import DEFAULT_MIN_SCORE, Features, name_similarity, score_pair
+from crm_cli.matching import DEFAULT_MIN_SCORE, Features, score_pair
 
 settings.register(
     settings.SettingSpec("dedupe.phone_region", str, "CN",
@@ -289,7 +289,65 @@ def _owner_ids(session: Session, owners: list[str], user: User | None) -> set[in
     return out
 
 
-def candidate_pairs(rows: list[Any], cutoff: int) -> tuple[Any, Any, Any]:
+def _codes(values: list[str | None]) -> Any:
+    """Small integers for equal keys (-1 for none), so that equality tests run in numpy."""
+    import numpy as np
+
+    seen: dict[str, int] = {}
+    return np.fromiter((-1 if not v else seen.setdefault(v, len(seen)) for v in values), dtype=np.int32,
+                       count=len(values))
+
+
+class _Pruner:
+    """Vectorised upper bounds of ``matching.score_pair``: drops pairs that cannot reach the threshold (another
+    city or another street without a shared identifier, a weak name without any shared key) before the exact,
+    per-pair scoring. Every rule here mirrors a cap in ``score_pair``, and applies only when that cap is below
+    the threshold."""
+
+    def __init__(self, rows: list[Any], threshold: int, cutoff: int) -> None:
+        import numpy as np
+
+        self.np = np
+        self.threshold, self.cutoff = threshold, cutoff
+        self.phone = _codes([r.phone_key for r in rows])
+        self.email = _codes([r.email_key for r in rows])
+        self.credit = _codes([r.credit_key for r in rows])
+        self.city = _codes([r.city_key for r in rows])
+        self.address = _codes([r.address_key for r in rows])
+        self.domain = _codes([normalize.email_domain(r.email_key) for r in rows])
+        self.addresses = [r.address_key or "" for r in rows]
+
+    def __call__(self, ii: Any, jj: Any, name: Any) -> Any:
+        """A boolean mask of the pairs worth scoring exactly."""
+        from rapidfuzz import fuzz
+        from rapidfuzz.process import cpdist
+
+        np = self.np
+
+        def same(codes: Any) -> Any:
+            a, b = codes[ii], codes[jj]
+            return (a >= 0) & (a == b)
+
+        same_id = same(self.email) | same(self.credit)
+        strong = same_id | same(self.phone)
+        shared = strong | same(self.domain) | same(self.address)
+        keep = (name >= self.cutoff) | shared
+        if self.threshold > 70:
+            ca, cb = self.city[ii], self.city[jj]
+            keep &= ~((ca >= 0) & (cb >= 0) & (ca != cb) & ~strong)
+        if self.threshold > 75:
+            both = keep & (self.address[ii] >= 0) & (self.address[jj] >= 0) & ~same_id & ~same(self.address)
+            idx = np.nonzero(both)[0]
+            if len(idx):
+                left = [self.addresses[x] for x in ii[idx].tolist()]
+                right = [self.addresses[x] for x in jj[idx].tolist()]
+                best = np.maximum(cpdist(left, right, scorer=fuzz.ratio, dtype=np.uint8, workers=-1),
+                                  cpdist(left, right, scorer=fuzz.token_sort_ratio, dtype=np.uint8, workers=-1))
+                keep[idx[best < 50]] = False
+        return keep
+
+
+def candidate_pairs(rows: list[Any], cutoff: int, threshold: int = DEFAULT_MIN_SCORE) -> tuple[Any, Any, Any]:
     """Candidate pairs (index arrays i < j and a name pre-score) from blocking. Rows need the KEY_COLUMNS."""
     import numpy as np
     from rapidfuzz import fuzz
@@ -297,6 +355,11 @@ def candidate_pairs(rows: list[Any], cutoff: int) -> tuple[Any, Any, Any]:
 
     n = len(rows)
     cores = [r.name_key or "" for r in rows]
+    # Pre-filter on plain ratio (fast, bit-parallel) of names with their words sorted; Latin names get a lower
+    # cut-off because a contained name (Alcatel / Alcatel Amsterdam V) scores low on ratio but high in matching.
+    keys = [" ".join(sorted(c.split())) if " " in c else c for c in cores]
+    latin_cutoff = max(cutoff - 15, 20)
+    prune = _Pruner(rows, threshold, latin_cutoff)
     strong: dict[str, list[int]] = defaultdict(list)
     blocks: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
@@ -321,6 +384,12 @@ def candidate_pairs(rows: list[Any], cutoff: int) -> tuple[Any, Any, Any]:
             tri_cache[k] = np.triu_indices(k, 1)
         return tri_cache[k]
 
+    def add_big(a: Any, b: Any, score: Any) -> None:
+        keep = prune(a, b, score)
+        big_i.append(a[keep])
+        big_j.append(b[keep])
+        big_s.append(score[keep])
+
     for members in strong.values():
         if 2 <= len(members) <= STRONG_BLOCK_MAX:
             arr = np.asarray(members)
@@ -328,7 +397,7 @@ def candidate_pairs(rows: list[Any], cutoff: int) -> tuple[Any, Any, Any]:
             small_i.append(arr[a])
             small_j.append(arr[b])
     covered = np.zeros(n, dtype=bool)
-    for members in blocks.values():
+    for token, members in blocks.items():
         k = len(members)
         if k < 2:
             if k == 1:
@@ -343,13 +412,11 @@ def candidate_pairs(rows: list[Any], cutoff: int) -> tuple[Any, Any, Any]:
             small_i.append(arr[a])
             small_j.append(arr[b])
         else:
-            names = [cores[m] for m in members]
-            scores = cdist(names, names, scorer=fuzz.token_set_ratio, score_cutoff=cutoff, dtype=np.uint8,
-                           workers=-1)
+            names = [keys[m] for m in members]
+            cut = latin_cutoff if token.isascii() else cutoff
+            scores = cdist(names, names, scorer=fuzz.ratio, score_cutoff=cut, dtype=np.uint8, workers=-1)
             a, b = np.nonzero(np.triu(scores, 1))
-            big_i.append(arr[a])
-            big_j.append(arr[b])
-            big_s.append(scores[a, b])
+            add_big(arr[a], arr[b], scores[a, b])
     # Records whose every name token is too common: compare them with the block of their rarest token.
     for i in np.nonzero(~covered)[0].tolist():
         toks = normalize.name_tokens(cores[i])
@@ -357,12 +424,11 @@ def candidate_pairs(rows: list[Any], cutoff: int) -> tuple[Any, Any, Any]:
             continue
         rarest = min(toks, key=lambda t: len(blocks[t]))
         members = np.asarray(blocks[rarest])
-        scores = cdist([cores[i]], [cores[m] for m in members], scorer=fuzz.token_set_ratio,
-                       score_cutoff=cutoff, dtype=np.uint8, workers=-1)[0]
+        cut = latin_cutoff if rarest.isascii() else cutoff
+        scores = cdist([keys[i]], [keys[m] for m in members], scorer=fuzz.ratio, score_cutoff=cut,
+                       dtype=np.uint8, workers=-1)[0]
         hit = np.nonzero(scores)[0]
-        big_i.append(np.full(len(hit), i))
-        big_j.append(members[hit])
-        big_s.append(scores[hit])
+        add_big(np.full(len(hit), i), members[hit], scores[hit])
     empty = np.zeros(0, dtype=np.int64)
     si = np.concatenate(small_i) if small_i else empty
     sj = np.concatenate(small_j) if small_j else empty
@@ -370,8 +436,10 @@ def candidate_pairs(rows: list[Any], cutoff: int) -> tuple[Any, Any, Any]:
         lo, hi = np.minimum(si, sj), np.maximum(si, sj)
         code = np.unique(lo.astype(np.int64) * n + hi)
         si, sj = code // n, code % n
-        ss = cpdist([cores[x] for x in si.tolist()], [cores[x] for x in sj.tolist()],
-                    scorer=fuzz.token_set_ratio, dtype=np.uint8, workers=-1)
+        ss = cpdist([keys[x] for x in si.tolist()], [keys[x] for x in sj.tolist()],
+                    scorer=fuzz.ratio, dtype=np.uint8, workers=-1)
+        keep = prune(si, sj, ss)
+        si, sj, ss = si[keep], sj[keep], ss[keep]
     else:
         ss = np.zeros(0, dtype=np.uint8)
     bi = np.concatenate(big_i) if big_i else empty
@@ -390,8 +458,8 @@ def score_rows(rows: list[Any], threshold: int, stats: SearchStats | None = None
     """All pairs of ``rows`` scoring at least ``threshold``, with reasons."""
     if len(rows) < 2:
         return []
-    cutoff = max(threshold - 30, 30)
-    ii, jj, pre = candidate_pairs(rows, cutoff)
+    cutoff = max(threshold - 20, 30)
+    ii, jj, _pre = candidate_pairs(rows, cutoff, threshold)
     feats: dict[int, Features] = {}
 
     def feat(i: int) -> Features:
@@ -404,12 +472,10 @@ def score_rows(rows: list[Any], threshold: int, stats: SearchStats | None = None
 
     out: list[Pair] = []
     scored = 0
-    for i, j, p in zip(ii.tolist(), jj.tolist(), pre.tolist(), strict=True):
+    for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
         a, b = feat(i), feat(j)
-        if p < cutoff and not _shares_strong(a, b):
-            continue
         scored += 1
-        score, reasons = score_pair(a, b, name_similarity(a.core, b.core) if p >= cutoff else None)
+        score, reasons = score_pair(a, b)
         if score >= threshold:
             out.append(Pair(rows[i].id, rows[j].id, score, reasons))
     if stats is not None:

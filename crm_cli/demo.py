@@ -207,3 +207,4 @@ def populate(db: Any, *, customers: int, seed: int, clock: Any, followups_per_cu
         from crm_cli.dedupe import rebuild_index
 
         rebuild_index(session, recompute_keys=False)
+    db.analyze()

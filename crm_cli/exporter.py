@@ -25,7 +25,8 @@ from crm_cli.errors import InvalidInput
 from crm_cli.sheets.mapping import header_label
 from crm_cli.vocab import level_label, method_label
 
-ExtraSheet = Callable[[Session, User, Clock, Sequence[int]], tuple[str, Sequence[str], Iterable[Sequence[Any]]]]
+ExtraSheet = Callable[[Session, User, Clock, Sequence[int]],
+                      tuple[str, Sequence[str], Iterable[Sequence[Any]]] | None]
 EXTRA_EXPORT_SHEETS: list[ExtraSheet] = []
 
 CUSTOMER_COLUMNS = ("ref", "code", "name", "level", "stars", "source", "region", "industry", "is_target",
@@ -51,7 +52,7 @@ def _lang(lang: str) -> str:
 
 def export_customers(
     session: Session, *, user: User, clock: Clock, query: CustomerQuery, path: Path, lang: str = "zh",
-    followups: bool = True,
+    followups: bool = True, engine: str = "stream",
 ) -> dict[str, int]:
     """Write the customers ``user`` can see that match ``query`` to ``path`` (.xlsx, or .csv plus
     ``.contacts.csv`` and ``.followups.csv`` beside it). Returns counts per sheet."""
@@ -123,11 +124,13 @@ def export_customers(
     if followups:
         sheets.append((sheet_f, [header_label(f, lang) for f in FOLLOWUP_COLUMNS], followup_rows()))
     for extra in EXTRA_EXPORT_SHEETS:
-        sheets.append(extra(session, user, clock, ids))
+        sheet = extra(session, user, clock, ids)
+        if sheet is not None:  # a capability with nothing to export adds no sheet
+            sheets.append(sheet)
     if suffix == ".xlsx":
         from crm_cli.sheets.writer import write_rows
 
-        write_rows(path, sheets, tz=clock.tz)
+        write_rows(path, sheets, tz=clock.tz, engine=engine)
     else:
         _write_csvs(path, sheets, clock)
     return counts
@@ -232,3 +235,8 @@ _INSTRUCTIONS_EN = [
     "6. Try first: crm import FILE.xlsx --dry-run; refused rows go to FILE.errors.xlsx, fix them and import again.",
     "7. Imports can be undone: crm import list, then crm import undo BATCH.",
 ]
+
+from crm_cli import sales_views  # noqa: E402  (sheets Products, Deals, Contracts, Payment plan, Payments)
+
+for _sheet in sales_views.EXPORT_SHEETS:
+    register_export_sheet(_sheet)

@@ -71,8 +71,9 @@ def name_similarity(a: str, b: str) -> int:
 
     Chinese cores are compared character by character (one wrong character in four or more still scores 85).
     Latin names are compared word by word: each word finds its best partner in the other name (typos allowed),
-    and both directions are averaged, so a different distinctive word costs its share (Beacon Logistics vs
-    Falcon Logistics: 50) while word order and an extra word cost less (Acme Widgets vs Acme Widget Works: 80).
+    and the two directions are blended (70% the better one), so a different distinctive word costs its share
+    (Beacon Logistics vs Falcon Logistics: 50) while word order and extra words cost less (Acme Widgets vs Acme
+    Widget Works: 86; Alcatel vs Alcatel Amsterdam: 85).
     """
     if not a or not b:
         return 0
@@ -93,23 +94,31 @@ def name_similarity(a: str, b: str) -> int:
 
 
 def _words_similarity(wa: list[str], wb: list[str]) -> float:
-    from rapidfuzz import fuzz
-
     if "".join(wa) == "".join(wb):
         return 98.0  # "gist brocades" vs "gistbrocades"
+    ab, ba = _cover(wa, wb), _cover(wb, wa)
+    return 100 * (0.7 * max(ab, ba) + 0.3 * min(ab, ba))
 
-    def cover(xs: list[str], ys: list[str]) -> float:
-        total = 0.0
-        weight = 0.0
-        for x in xs:
-            best = max(fuzz.ratio(x, y) for y in ys)
-            w = len(x) ** 0.5
-            weight += w
-            if best >= 75:
-                total += w * best / 100
-        return total / weight if weight else 0.0
 
-    return 100 * (cover(wa, wb) + cover(wb, wa)) / 2
+def _cover(xs: list[str], ys: list[str]) -> float:
+    """Share of ``xs`` (weighted by √length) found in ``ys``, exactly or with a typo (word ratio ≥ 75)."""
+    from rapidfuzz import fuzz, process
+
+    present = set(ys)
+    total = weight = 0.0
+    for x in xs:
+        w = _WEIGHTS[len(x)] if len(x) < len(_WEIGHTS) else len(x) ** 0.5
+        weight += w
+        if x in present:
+            total += w
+        else:
+            best = process.extractOne(x, ys, scorer=fuzz.ratio, score_cutoff=75)
+            if best is not None:
+                total += w * best[1] / 100
+    return total / weight if weight else 0.0
+
+
+_WEIGHTS = [n**0.5 for n in range(64)]
 
 
 def address_similarity(a: str | None, b: str | None) -> int | None:
@@ -120,10 +129,21 @@ def address_similarity(a: str | None, b: str | None) -> int | None:
     from rapidfuzz import fuzz
 
     score = max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
-    numbers_a, numbers_b = _NUMBERS.findall(a), _NUMBERS.findall(b)
-    if numbers_a and numbers_b and set(numbers_a) != set(numbers_b):
-        score = min(score, 60)  # 95 King Street is not 159 King Street
+    if _numbers_differ(a, b):
+        # 95 King Street is not 159 King Street: on the same street the number may be a typo (60, "different
+        # house number"), on another street it is another place.
+        street = fuzz.token_sort_ratio(_NUMBERS.sub(" ", a), _NUMBERS.sub(" ", b))
+        score = 60 if street >= 85 else min(score, 30)
     return int(round(score))
+
+
+def _numbers_differ(a: str, b: str) -> bool:
+    numbers_a, numbers_b = set(_NUMBERS.findall(a)), set(_NUMBERS.findall(b))
+    return bool(numbers_a and numbers_b) and not (numbers_a <= numbers_b or numbers_b <= numbers_a)
+
+
+def _same_id(a: Features, b: Features) -> bool:
+    return bool((a.credit and a.credit == b.credit) or (a.email and a.email == b.email))
 
 
 def score_pair(a: Features, b: Features, name_score: int | None = None) -> tuple[int, list[str]]:
@@ -159,11 +179,15 @@ def score_pair(a: Features, b: Features, name_score: int | None = None) -> tuple
         reasons.append("same address")
         if ns >= 60:
             score = max(score, 80 + ns / 5)
-    if not strong:
-        if a.city and b.city and a.city != b.city:
-            score = min(score, 70)
-            reasons.append(f"different city ({a.city} ≠ {b.city})")
-        elif asim is not None and asim < 50:
-            score -= 12
-            reasons.append("different address")
+    elif asim is not None and asim < 50 and not _same_id(a, b):
+        # Same name, different address: a branch or another site, not the same customer. A shared phone is
+        # then the head office's switchboard.
+        score = min(score, 75)
+        reasons.append("different address")
+    elif asim is not None and not _same_id(a, b) and _numbers_differ(a.address, b.address):  # type: ignore[arg-type]
+        score = min(score, 96) - 17 if strong else score - 8
+        reasons.append("different house number")
+    if not strong and a.city and b.city and a.city != b.city:
+        score = min(score, 70)
+        reasons.append(f"different city ({a.city} ≠ {b.city})")
     return int(round(min(score, 100))), reasons

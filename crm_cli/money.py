@@ -147,3 +147,17 @@ def split_cents(total: int, parts: int) -> list[int]:
 def quantity_text(value: Decimal) -> str:
     text = f"{value.normalize():f}"
     return text
+
+
+def grouped(text: str | None) -> str | None:
+    """``"30000.00"`` → ``"30,000.00"`` for tables (JSON and CSV keep the plain text)."""
+    if text is None:
+        return None
+    try:
+        return f"{Decimal(text):,.2f}"
+    except InvalidOperation:
+        return text
+
+
+def group_rows(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [{k: grouped(v) if k in keys and isinstance(v, str) else v for k, v in row.items()} for row in rows]

@@ -44,6 +44,8 @@ _REGION_SUFFIX = "(?:特别行政区|维吾尔自治区|壮族自治区|回族�
 _REGION_PREFIX = re.compile(
     "^(?:(?:中国)?(?:" + "|".join(_REGION_NAMES) + ")" + _REGION_SUFFIX + ")+"
 )
+_REGION_ANY = re.compile("|".join(_REGION_NAMES))
+_CITY_SET = frozenset(CITIES)
 _DISTRICT = re.compile(r"^[\u4e00-\u9fff]{1,3}?(?:新区|区|县)")
 LATIN_REGIONS = {
     "china", "prc", "hong kong", "hk", "hongkong", "macau", "taiwan", "shanghai", "beijing", "shenzhen",
@@ -89,9 +91,10 @@ def _traditional_chars() -> frozenset[str]:
 
     folder = Path(opencc.__file__).parent / "dictionary"
     chars: set[str] = set()
-    for name in ("TSCharacters.txt", "TSPhrases.txt"):
-        for line in (folder / name).read_text(encoding="utf-8").splitlines():
-            chars.update(line.split("\t", 1)[0])
+    for line in (folder / "TSCharacters.txt").read_text(encoding="utf-8").splitlines():
+        key, _, values = line.partition("\t")
+        if key and key not in values.split():
+            chars.add(key)  # only characters that really change (many are the same in both scripts)
     return frozenset(chars)
 
 
@@ -142,10 +145,8 @@ def _strip_region_prefix(text: str) -> tuple[str, str | None]:
     district = _DISTRICT.match(rest)
     if district and district.end() < len(rest) - 1:
         rest = rest[district.end():]
-    city = None
-    for name in _REGION_NAMES:
-        if name in found:
-            city = name if city is None or name in CITIES else city
+    names = _REGION_ANY.findall(found)
+    city = next((n for n in reversed(names) if n in _CITY_SET), names[0] if names else None)
     return rest, city
 
 

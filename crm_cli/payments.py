@@ -236,6 +236,34 @@ def add_payment(
     return payment
 
 
+def delete_payment(session: Session, *, user: User, clock: Clock, payment_id: int,
+                   reason: str | None = None) -> tuple[Payment, Contract]:
+    """Remove a payment entered by mistake; the plan is reallocated and the history keeps what it was."""
+    from crm_cli.contracts import _check_customer_editable
+    from crm_cli.customers import clean_text
+
+    payment = session.get(Payment, payment_id)
+    contract = session.get(Contract, payment.contract_id) if payment else None
+    customer = session.get(Customer, contract.customer_id) if contract else None
+    from crm_cli.access import can_see
+
+    if payment is None or contract is None or customer is None or not can_see(user, customer):
+        raise NotFound(f"no payment #{payment_id}: see `crm payment list --received`")
+    _check_customer_editable(user, customer)
+    session.delete(payment)
+    session.flush()
+    reallocate(session, contract)
+    audit.record(
+        session, at=clock.now, user_id=user.id, entity="payment", entity_id=payment_id, customer_id=customer.id,
+        action="delete",
+        changes=audit.diff({"contract": contract.number, "amount": money_text(payment.amount_cents),
+                            "received_on": payment.received_on}, {"contract": None, "amount": None,
+                                                                  "received_on": None}),
+        note=clean_text(reason),
+    )  # fmt: skip
+    return payment, contract
+
+
 # ----------------------------------------------------------------------------------------------------- balances
 
 
@@ -303,36 +331,53 @@ def balance(session: Session, contract: Contract, today: date) -> Balance:
 # --------------------------------------------------------------------------------------------- due and overdue
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class DueItem:
-    installment: Installment
-    contract: Contract
-    customer: Customer
+    """One installment with what the lists need of its contract and customer (read as columns, not objects)."""
+
+    installment_id: int
+    contract_id: int
+    seq: int
+    due_on: date
+    amount_cents: int
+    paid_cents: int
+    contract_number: str
+    currency: str
+    contract_owner_id: int | None
+    customer_id: int
+    customer_name: str
+    customer_owner_id: int | None
 
     @property
     def open_cents(self) -> int:
-        return self.installment.amount_cents - self.installment.paid_cents
+        return self.amount_cents - self.paid_cents
 
     def overdue_days(self, today: date) -> int:
-        return max((today - self.installment.due_on).days, 0)
+        return max((today - self.due_on).days, 0)
+
+    def status(self, today: date) -> str:
+        return installment_status(self.amount_cents, self.paid_cents, self.due_on, today)
 
     def as_dict(self, today: date) -> dict[str, Any]:
-        i = self.installment
         return {
-            "contract": self.contract.number, "customer_id": self.customer.id, "customer": self.customer.name,
-            "seq": i.seq, "due_on": i.due_on, "amount": money_text(i.amount_cents), "paid": money_text(i.paid_cents),
-            "open": money_text(self.open_cents), "currency": self.contract.currency,
-            "overdue_days": self.overdue_days(today), "status": status_of(i, today),
-            "owner_id": self.contract.owner_id,
+            "contract": self.contract_number, "customer_id": self.customer_id, "customer": self.customer_name,
+            "seq": self.seq, "due_on": self.due_on, "amount": money_text(self.amount_cents),
+            "paid": money_text(self.paid_cents), "open": money_text(self.open_cents), "currency": self.currency,
+            "overdue_days": self.overdue_days(today), "status": self.status(today),
+            "owner_id": self.customer_owner_id or self.contract_owner_id,
         }  # fmt: skip
 
 
-def status_of(inst: Installment, today: date) -> str:
-    if inst.paid_cents >= inst.amount_cents:
+def installment_status(amount: int, paid: int, due_on: date, today: date) -> str:
+    if paid >= amount:
         return "paid"
-    if inst.due_on < today:
+    if due_on < today:
         return "overdue"
-    return "partial" if inst.paid_cents else "open"
+    return "partial" if paid else "open"
+
+
+def status_of(inst: Installment, today: date) -> str:
+    return installment_status(inst.amount_cents, inst.paid_cents, inst.due_on, today)
 
 
 def list_installments(
@@ -353,7 +398,9 @@ def list_installments(
     today = clock.today
     if due_within is not None and due_within < 0:
         raise InvalidInput("--due-within must be 0 or more days")
-    stmt = (select(Installment, Contract, Customer)
+    stmt = (select(Installment.id, Installment.contract_id, Installment.seq, Installment.due_on,  # type: ignore[call-overload]
+                   Installment.amount_cents, Installment.paid_cents, Contract.number, Contract.currency,
+                   Contract.owner_id, Customer.id, Customer.name, Customer.owner_id)
             .join(Contract, col(Contract.id) == Installment.contract_id)
             .join(Customer, col(Customer.id) == Contract.customer_id)
             .where(col(Customer.deleted_at).is_(None), col(Contract.status).in_(["active", "finished"])))
@@ -376,7 +423,7 @@ def list_installments(
     stmt = stmt.order_by(Installment.due_on, Contract.number, Installment.seq)
     if limit:
         stmt = stmt.limit(limit)
-    return [DueItem(i, c, cu) for i, c, cu in session.exec(stmt)]
+    return [DueItem(*row) for row in session.exec(stmt)]
 
 
 def payments_due(session: Session, *, user: User, clock: Clock, days: int) -> list[dict[str, Any]]:

@@ -67,10 +67,17 @@ def record_owner_change(
     reason: str | None = None,
 ) -> OwnershipEvent:
     assert kind in KINDS, kind
+    if kind != "add":
+        drop_shares(session, customer_id)
     event = OwnershipEvent(at=at, customer_id=customer_id, kind=kind, from_user_id=from_id, to_user_id=to_id,
                            by_user_id=by_id, reason=reason)
     session.add(event)
     return event
+
+
+def drop_shares(session: Session, customer_id: int) -> None:
+    """A change of owner ends the old owner's shares: the new owner decides whom to share with."""
+    session.execute(delete(CustomerShare).where(col(CustomerShare.customer_id) == customer_id))
 
 
 def history(session: Session, customer_id: int) -> list[OwnershipEvent]:

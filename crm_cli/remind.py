@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, insert, literal, null, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, insert, literal, null, or_, select, update
 from sqlmodel import Session, col
 
 from crm_cli.access import SEE_ALL, team_ids
 from crm_cli.dates import Clock
-from crm_cli.db.models import Contact, Customer, OwnershipEvent, User
+from crm_cli.db.models import Contact, Customer, CustomerShare, OwnershipEvent, User
 from crm_cli.db.types import UTCDateTime
 from crm_cli.errors import PermissionDenied
 from crm_cli.vocab import Level, Role
@@ -51,6 +51,9 @@ class Alert:
 
 AlertProvider = Callable[[Session, Clock, int, "set[int] | None"], list[Alert]]
 ALERT_PROVIDERS: list[AlertProvider] = []
+# Modules that register providers when imported (e.g. payment plans, contracts): imported by collect_alerts, so
+# that plugging in a new kind is one entry here plus ``register_alert_provider(fn)`` in that module.
+ALERT_MODULES: list[str] = ["crm_cli.sales_alerts"]
 # Providers that also accept ``fresh_only=True`` and then leave out already delivered alerts themselves (in SQL).
 FRESH_AWARE: set[Any] = set()
 # Display order of kinds; unknown (plugged-in) kinds come after these, alphabetically.
@@ -127,7 +130,13 @@ def _rule_text(rules: Any) -> tuple[str, str]:
 
 
 def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swept]:
-    """Return every customer that breaks a pool rule to the pool, recording why. Bulk SQL; see the module doc."""
+    """Return every customer that breaks a pool rule to the pool, recording why. Bulk SQL; see the module doc.
+
+    Step 1 reads only indexed columns (ids, owners, rule, local dates of the last follow-up and of the assignment:
+    SQLite computes those at the current UTC offset of the zone); step 2 puts the ids in a temporary table and
+    reads the names in id order; then history, shares and the conditional UPDATE work set-wise on that table."""
+    from crm_cli.db import bulk
+
     base, idle, unwon, rules = sweep_conditions(session, clock)
     rules_on = [r for r in (idle, unwon) if r is not None]
     if not rules_on:
@@ -135,28 +144,42 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
     c = Customer.__table__.c  # type: ignore[attr-defined]
     cond = and_(base, or_(*rules_on))
     idle_text, unwon_text = _rule_text(rules)
-    reason = case((idle, literal(idle_text)), else_=literal(unwon_text)) if idle is not None else literal(unwon_text)
+    is_idle = case((idle, literal(1)), else_=literal(0)) if idle is not None else literal(0)
+    offset = clock.now.astimezone(clock.tz).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
     rows = session.execute(
-        select(c.id, c.name, c.owner_id, c.last_followup_at, c.owned_since, reason.label("reason")).where(cond)
-        .order_by(c.owner_id, c.id)
+        select(c.id, c.owner_id, is_idle, bulk.local_date(c.last_followup_at, minutes),
+               bulk.local_date(c.owned_since, minutes)).where(cond).order_by(c.id)
     ).all()  # fmt: skip
-    swept = []
-    for cid, name, owner_id, last_at, since, why in rows:
-        if why != idle_text:
-            detail = f"owned since {_local_date(since, clock)}"
+    if not rows:
+        return []
+    found = []
+    for cid, owner_id, idle_hit, last_day, since_day in rows:
+        if not idle_hit:
+            why = f"{unwon_text} (owned since {since_day or 'never'})"
         else:
-            detail = f"last follow-up {_local_date(last_at, clock)}" if last_at else "never followed up"
-        swept.append(Swept(int(cid), name, int(owner_id), f"{why} ({detail})"))
-    if dry_run or not swept:
-        return swept
-    history = OwnershipEvent.__table__  # type: ignore[attr-defined]
-    at = bindparam("sweep_at", value=clock.now, type_=UTCDateTime())
-    session.execute(insert(history).from_select(
-        ["at", "customer_id", "kind", "from_user_id", "to_user_id", "by_user_id", "reason"],
-        select(at, c.id, literal("sweep"), c.owner_id, null(), null(), reason).where(cond),
-    ))  # fmt: skip
-    # The conditional update: owner and dates are checked again by the UPDATE itself, under the write lock.
-    session.execute(update(Customer.__table__).where(cond).values(owner_id=None, owned_since=None))  # type: ignore[arg-type]
+            why = f"{idle_text} ({f'last follow-up {last_day}' if last_day else 'never followed up'})"
+        found.append((int(cid), int(owner_id), why))
+    bulk.enlarge_cache(session)
+    ids = bulk.load_sweep(session, found)
+    names = dict(session.execute(select(ids.c.id, c.name).join_from(ids, Customer.__table__, c.id == ids.c.id)).all())  # type: ignore[arg-type]
+    swept = [Swept(cid, names.get(cid, ""), owner_id, why) for cid, owner_id, why in found]
+    if not dry_run:
+        history = OwnershipEvent.__table__  # type: ignore[attr-defined]
+        at = bindparam("sweep_at", value=clock.now, type_=UTCDateTime())
+        session.execute(insert(history).from_select(
+            ["at", "customer_id", "kind", "from_user_id", "to_user_id", "by_user_id", "reason"],
+            select(at, ids.c.id, literal("sweep"), ids.c.owner_id, null(), null(), ids.c.reason),
+        ))  # fmt: skip
+        shares = CustomerShare.__table__  # type: ignore[attr-defined]
+        session.execute(delete(shares).where(shares.c.customer_id.in_(select(ids.c.id))))
+        # The conditional update: owner and dates are checked again by the UPDATE itself, under the write lock.
+        done = session.execute(
+            update(Customer.__table__).where(c.id.in_(select(ids.c.id)), cond)  # type: ignore[arg-type]
+            .values(owner_id=None, owned_since=None)
+        ).rowcount  # fmt: skip
+        assert done == len(swept), (done, len(swept))  # one write transaction: nothing can differ in between
+    swept.sort(key=lambda s: (s.from_user_id, s.customer_id))
     return swept
 
 
@@ -164,10 +187,11 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
 
 
 def _owned(c: Any, user_ids: set[int] | None) -> list[Any]:
-    conds = [c.owner_id.is_not(None), c.deleted_at.is_(None), c.level != Level.INVALID.value]
-    if user_ids is not None:
-        conds.append(c.owner_id.in_(sorted(user_ids)))
-    return conds
+    """Live, valid customers owned by ``user_ids`` (None: by anyone). The owner is always given as an IN list
+    (all users when None) so that SQLite walks ix_customers_owner_due / _clock per owner."""
+    users = User.__table__.c  # type: ignore[attr-defined]
+    owners = c.owner_id.in_(sorted(user_ids)) if user_ids is not None else c.owner_id.in_(select(users.id))
+    return [owners, c.deleted_at.is_(None), c.level != Level.INVALID.value]
 
 
 def followup_alerts(
@@ -231,32 +255,35 @@ def pool_warning_alerts(session: Session, clock: Clock, days: int, user_ids: set
     return out
 
 
-def _birthday_in(year: int, birthday: date) -> date:
-    try:
-        return birthday.replace(year=year)
-    except ValueError:  # 29 February in a common year: celebrate on the 28th
-        return date(year, 2, 28)
+def birthday_alerts(
+    session: Session, clock: Clock, days: int, user_ids: set[int] | None, *, fresh_only: bool = False
+) -> list[Alert]:
+    """Contacts' birthdays from today to ``days`` ahead, for the owner of the contact's customer.
+    ``fresh_only`` leaves out delivered ones in SQL (the due day is mapped from the month-day by a CASE)."""
+    from sqlalchemy import String, cast
 
-
-def birthday_alerts(session: Session, clock: Clock, days: int, user_ids: set[int] | None) -> list[Alert]:
-    """Contacts' birthdays from today to ``days`` ahead, for the owner of the contact's customer."""
-    from crm_cli.db.bulk import month_day
+    from crm_cli.db.bulk import month_day, not_delivered
 
     today = clock.today
     window = [today + timedelta(days=n) for n in range(max(days, 0) + 1)]
-    md = {d.strftime("%m-%d") for d in window}
-    if any(d.month == 2 and d.day == 28 for d in window) and not any(d.month == 2 and d.day == 29 for d in window):
-        md.add("02-29")
+    # month-day → the date in the window it falls on; 29 February is celebrated on the 28th in a common year.
+    md = {f"{d.month:02d}-{d.day:02d}": d for d in window}
+    if "02-28" in md and "02-29" not in md:
+        md["02-29"] = md["02-28"]
     c = Customer.__table__.c  # type: ignore[attr-defined]
     k = Contact.__table__.c  # type: ignore[attr-defined]
+    conds = [month_day("contacts.birthday").in_(sorted(md)), *_owned(c, user_ids)]
+    if fresh_only:
+        due_sql = case({m: d.isoformat() for m, d in md.items()}, value=month_day("contacts.birthday"))
+        conds.append(not_delivered(c.owner_id, "birthday", literal("contact:") + cast(k.id, String), due_sql))
     rows = session.execute(
         select(k.id, k.name, k.title, k.birthday, c.id, c.name, c.owner_id)
         .join_from(Contact.__table__, Customer.__table__, k.customer_id == c.id)  # type: ignore[arg-type]
-        .where(month_day("contacts.birthday").in_(sorted(md)), *_owned(c, user_ids))
+        .where(*conds)
     ).all()  # fmt: skip
     out = []
     for contact_id, person, title, birthday, cid, name, owner_id in rows:
-        due = next((d for d in window if _birthday_in(d.year, birthday) == d), None)
+        due = md.get(f"{birthday.month:02d}-{birthday.day:02d}")
         if due is None:
             continue
         age = due.year - birthday.year
@@ -270,6 +297,7 @@ register_alert_provider(followup_alerts)
 FRESH_AWARE.add(followup_alerts)
 register_alert_provider(pool_warning_alerts)
 register_alert_provider(birthday_alerts)
+FRESH_AWARE.add(birthday_alerts)
 
 
 # -------------------------------------------------------------------------------------------------- the run
@@ -299,8 +327,12 @@ def _kind_rank(kind: str) -> tuple[int, str]:
 def collect_alerts(
     session: Session, clock: Clock, days: int, user_ids: set[int] | None, *, fresh_only: bool = False
 ) -> list[Alert]:
+    import importlib
+
+    for module in ALERT_MODULES:
+        importlib.import_module(module)
     alerts: list[Alert] = []
-    for provider in ALERT_PROVIDERS:
+    for provider in list(ALERT_PROVIDERS):
         if fresh_only and provider in FRESH_AWARE:
             found = provider(session, clock, days, user_ids, fresh_only=True)  # type: ignore[call-arg]
         else:

@@ -45,7 +45,8 @@ def _lines(rng: random.Random, catalogue: list[tuple[int, str, int]]) -> list[di
 
 def populate_sales(session: Any, clock: Any, *, seed: int = 7, max_customers: int | None = 3000) -> dict[str, int]:
     """Add products, deals, contracts, plans and payments for the demo customers already in ``session``'s
-    database (owned customers of level intent/key/won). Returns counts by table."""
+    database (owned customers of level intent/key/won, the first ``max_customers`` of them; None: all).
+    Can run again on the same database (benchmarks): it adds more deals and contracts. Returns counts."""
     from crm_cli.db.models import (
         Contract,
         ContractLine,
@@ -60,10 +61,13 @@ def populate_sales(session: Any, clock: Any, *, seed: int = 7, max_customers: in
 
     rng = random.Random(seed * 31 + 6)
     now, today = clock.now, clock.today
-    session.execute(insert(Product.__table__), [  # type: ignore[attr-defined]
-        {"code": c, "name": n, "unit": u, "spec": s, "category": cat, "price_cents": int(Decimal(p) * 100),
-         "active": True, "created_at": now - timedelta(days=400), "updated_at": now - timedelta(days=400)}
-        for c, n, u, s, cat, p in PRODUCTS])
+    have = set(session.execute(select(Product.code)).scalars())  # type: ignore[call-overload]
+    missing = [p for p in PRODUCTS if p[0] not in have]
+    if missing:
+        session.execute(insert(Product.__table__), [  # type: ignore[attr-defined]
+            {"code": c, "name": n, "unit": u, "spec": s, "category": cat, "price_cents": int(Decimal(p) * 100),
+             "active": True, "created_at": now - timedelta(days=400), "updated_at": now - timedelta(days=400)}
+            for c, n, u, s, cat, p in missing])
     catalogue = [(pid, code, price) for pid, code, price in session.execute(
         select(Product.id, Product.code, Product.price_cents).order_by(Product.id))]  # type: ignore[call-overload]
     stmt = (select(Customer.id, Customer.level, Customer.owner_id, Customer.created_at)  # type: ignore[call-overload]
@@ -77,7 +81,6 @@ def populate_sales(session: Any, clock: Any, *, seed: int = 7, max_customers: in
     contract_id = (session.execute(select(Contract.id).order_by(Contract.id.desc()).limit(1)).scalar() or 0)  # type: ignore[attr-defined]
     inst_id = 0
     deals, deal_lines, moves, contracts, contract_lines, plan, paid, won = [], [], [], [], [], [], [], []
-    serial = 0
     for cid, level, owner, created in rows:
         start = max(created, now - timedelta(days=300))
         # ---- one deal per customer; won customers' deals are won, others at an open stage or lost
@@ -117,7 +120,7 @@ def populate_sales(session: Any, clock: Any, *, seed: int = 7, max_customers: in
         parent_id = None
         for kind in ("standard", "supplementary") if rng.random() < 0.15 else ("standard",):
             contract_id += 1
-            serial += 1
+            serial = contract_id
             sign_on = signed if kind == "standard" else min(signed + timedelta(days=rng.randint(20, 90)), today)
             start_on = sign_on + timedelta(days=rng.randint(0, 14))
             term = rng.choice((365, 365, 730, 180))
@@ -163,6 +166,12 @@ def populate_sales(session: Any, clock: Any, *, seed: int = 7, max_customers: in
                         (ContractLine, contract_lines), (Installment, plan), (Payment, paid)):
         if data:
             session.execute(insert(table.__table__), data)  # type: ignore[attr-defined]
+    signed_ids = {w["cid"] for w in won}
+    for cid, created in session.execute(  # won customers without a contract here won before the CRM knew
+            select(Customer.id, Customer.created_at).where(Customer.level == "won",  # type: ignore[call-overload]
+                                                           Customer.won_on.is_(None))):  # type: ignore[union-attr]
+        if cid not in signed_ids:
+            won.append({"cid": cid, "won_on": created.astimezone(clock.tz).date() if created else today})
     if won:
         from sqlalchemy import bindparam
 

@@ -3,7 +3,6 @@ sheets of the Excel export."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -51,50 +50,127 @@ def customer_sales(session: Session, customer: Customer, user: User, clock: Cloc
     return {"deals": deal_rows, "contracts": contract_rows, "balance": balance}
 
 
-def _money(cents: int | None) -> Decimal:
-    return from_cents(cents)
+def _money(cents: int | None) -> float:
+    """A money cell for a spreadsheet. Excel keeps every number as a double, so the exact cents become a float only
+    here, at the boundary; any amount below 2**53 cents reads back as the same two-decimal value."""
+    return float(from_cents(cents))
 
 
-def export_sheets(session: Session, user: User) -> list[tuple[str, list[str], list[list[Any]]]]:
-    """Extra sheets for the Excel export: (sheet name, headers, rows). Money cells are Decimals (exact numbers in
-    Excel), dates are dates; only what ``user`` can see."""
-    out: list[tuple[str, list[str], list[list[Any]]]] = []
-    prods = session.exec(select(Product).order_by(Product.code)).all()
-    out.append(("Products", ["Code", "Name", "Unit", "Spec", "Category", "List price", "Active"],
-                [[p.code, p.name, p.unit, p.spec, p.category, _money(p.price_cents), p.active] for p in prods]))
-    deal_rows = session.exec(
-        select(Deal, Customer).join(Customer, col(Customer.id) == Deal.customer_id)
-        .where(visible_clause(user), col(Customer.deleted_at).is_(None)).order_by(Deal.id)).all()
-    users = {u.id: u.username for u in session.exec(select(User))}
-    out.append(("Deals", ["ID", "Customer ID", "Customer", "Title", "Stage", "Amount", "Currency", "Probability %",
-                          "Expected close", "Owner", "Closed on", "Lost reason"],
-                [[d.id, c.id, c.name, d.title, d.stage, _money(d.amount_cents), d.currency, d.probability,
-                  d.expected_close_on, users.get(d.owner_id), d.closed_on, d.lost_reason]  # type: ignore[arg-type]
-                 for d, c in deal_rows]))
-    contract_rows = session.exec(
-        select(Contract, Customer).join(Customer, col(Customer.id) == Contract.customer_id)
-        .where(visible_clause(user), col(Customer.deleted_at).is_(None)).order_by(Contract.number)).all()
-    from crm_cli import payments
-    from crm_cli.dates import Clock
+Sheet = tuple[str, list[str], list[list[Any]]]
 
-    today = Clock().today
-    sums = payments.balances(session, [c for c, _ in contract_rows], today)
-    numbers = {c.id: c.number for c, _ in contract_rows}
-    out.append(("Contracts", ["Number", "Customer ID", "Customer", "Kind", "Parent", "Status", "Signed", "Start",
-                              "End", "Currency", "Total", "Received", "Outstanding", "Overdue"],
-                [[c.number, cu.id, cu.name, c.kind, numbers.get(c.parent_id), c.status,  # type: ignore[arg-type]
-                  c.signed_on, c.start_on, c.end_on, c.currency, _money(c.total_cents),
-                  _money(sums[c.id].received_cents), _money(sums[c.id].outstanding_cents),  # type: ignore[index]
-                  _money(sums[c.id].overdue_cents)] for c, cu in contract_rows]))  # type: ignore[index]
-    ids = list(numbers)
-    plan = session.exec(select(Installment).where(col(Installment.contract_id).in_(ids))
-                        .order_by(Installment.contract_id, Installment.seq)).all() if ids else []
-    out.append(("Payment plan", ["Contract", "#", "Due", "Amount", "Paid", "Open", "Status"],
-                [[numbers[i.contract_id], i.seq, i.due_on, _money(i.amount_cents), _money(i.paid_cents),
-                  _money(i.amount_cents - i.paid_cents), payments.status_of(i, today)] for i in plan]))
-    paid = session.exec(select(Payment).where(col(Payment.contract_id).in_(ids))
-                        .order_by(Payment.received_on, Payment.id)).all() if ids else []
-    out.append(("Payments", ["ID", "Contract", "Received", "Amount", "Method", "Reference", "Note"],
-                [[p.id, numbers[p.contract_id], p.received_on, _money(p.amount_cents), p.method, p.reference,
-                  p.note] for p in paid]))
-    return out
+
+def _only(ids: Any) -> set[int] | None:
+    return None if ids is None else set(ids)
+
+
+def _live(user: User) -> list[Any]:
+    return [visible_clause(user), col(Customer.deleted_at).is_(None)]
+
+
+def _products_sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet:
+    """The whole catalogue (products belong to no customer)."""
+    prods = session.exec(select(Product.code, Product.name, Product.unit, Product.spec,  # type: ignore[call-overload]
+                                Product.category, Product.price_cents, Product.active).order_by(Product.code)).all()
+    return ("Products", ["Code", "Name", "Unit", "Spec", "Category", "List price", "Active"],
+            [[*p[:5], _money(p[5]), p[6]] for p in prods])
+
+
+def _deals_sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet:
+    only = _only(customer_ids)
+    users = dict(session.exec(select(User.id, User.username)).all())  # type: ignore[call-overload]
+    deals = session.exec(
+        select(Deal.id, Customer.id, Customer.name, Deal.title, Deal.stage, Deal.amount_cents,  # type: ignore[call-overload]
+               Deal.currency, Deal.probability, Deal.expected_close_on, Deal.owner_id, Deal.closed_on,
+               Deal.lost_reason)
+        .join(Customer, col(Customer.id) == Deal.customer_id).where(*_live(user)).order_by(Deal.id)).all()
+    return ("Deals", ["ID", "Customer ID", "Customer", "Title", "Stage", "Amount", "Currency", "Probability %",
+                      "Expected close", "Owner", "Closed on", "Lost reason"],
+            [[*d[:5], _money(d[5]), d[6], d[7], d[8], users.get(d[9]), d[10], d[11]] for d in deals
+             if only is None or d[1] in only])
+
+
+def _contract_rows(session: Session, user: User, today: Any) -> list[Any]:
+    from sqlalchemy import case, func
+
+    received = (select(Payment.contract_id.label("cid"), func.sum(Payment.amount_cents).label("received"))  # type: ignore[attr-defined]
+                .group_by(Payment.contract_id).subquery())
+    overdue = (select(Installment.contract_id.label("cid"),  # type: ignore[attr-defined]
+                      func.sum(case((col(Installment.due_on) < today,
+                                     Installment.amount_cents - Installment.paid_cents), else_=0)).label("overdue"))
+               .group_by(Installment.contract_id).subquery())
+    parent = Contract.__table__.alias("parent")  # type: ignore[attr-defined]
+    return list(session.exec(
+        select(Contract.id, Contract.number, Customer.id, Customer.name, Contract.kind,  # type: ignore[call-overload]
+               parent.c.number, Contract.status, Contract.signed_on, Contract.start_on, Contract.end_on,
+               Contract.currency, Contract.total_cents, func.coalesce(received.c.received, 0),
+               func.coalesce(overdue.c.overdue, 0))
+        .join(Customer, col(Customer.id) == Contract.customer_id)
+        .outerjoin(parent, parent.c.id == Contract.parent_id)
+        .outerjoin(received, received.c.cid == Contract.id)
+        .outerjoin(overdue, overdue.c.cid == Contract.id)
+        .where(*_live(user)).order_by(Contract.number)).all())
+
+
+def _contracts_sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet:
+    only = _only(customer_ids)
+    rows = _contract_rows(session, user, (clock or Clock()).today)
+    return ("Contracts", ["Number", "Customer ID", "Customer", "Kind", "Parent", "Status", "Signed", "Start",
+                          "End", "Currency", "Total", "Received", "Outstanding", "Overdue"],
+            [[*r[1:11], _money(r[11]), _money(r[12]), _money(max(r[11] - r[12], 0)), _money(r[13])]
+             for r in rows if only is None or r[2] in only])
+
+
+def _contract_numbers(session: Session, user: User, only: set[int] | None) -> dict[int, str]:
+    rows = session.exec(select(Contract.id, Contract.number, Contract.customer_id)  # type: ignore[call-overload]
+                        .join(Customer, col(Customer.id) == Contract.customer_id).where(*_live(user))).all()
+    return {cid: number for cid, number, customer_id in rows if only is None or customer_id in only}
+
+
+def _plan_sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet:
+    from crm_cli.payments import installment_status
+
+    today = (clock or Clock()).today
+    numbers = _contract_numbers(session, user, _only(customer_ids))
+    plan = session.exec(
+        select(Installment.contract_id, Installment.seq, Installment.due_on, Installment.amount_cents,  # type: ignore[call-overload]
+               Installment.paid_cents).order_by(Installment.contract_id, Installment.seq)).all()
+    return ("Payment plan", ["Contract", "#", "Due", "Amount", "Paid", "Open", "Status"],
+            [[numbers[cid], seq, due, _money(amount), _money(paid), _money(amount - paid),
+              installment_status(amount, paid, due, today)] for cid, seq, due, amount, paid in plan if cid in numbers])
+
+
+def _payments_sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet:
+    numbers = _contract_numbers(session, user, _only(customer_ids))
+    paid = session.exec(
+        select(Payment.id, Payment.contract_id, Payment.received_on, Payment.amount_cents,  # type: ignore[call-overload]
+               Payment.method, Payment.reference, Payment.note).order_by(Payment.received_on, Payment.id)).all()
+    return ("Payments", ["ID", "Contract", "Received", "Amount", "Method", "Reference", "Note"],
+            [[p[0], numbers[p[1]], p[2], _money(p[3]), p[4], p[5], p[6]] for p in paid if p[1] in numbers])
+
+
+def _unless_empty(build: Any) -> Any:
+    def sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet | None:
+        name, headers, rows = build(session, user, clock, customer_ids)
+        return (name, headers, rows) if rows else None
+
+    sheet.__name__ = build.__name__.lstrip("_")
+    sheet.__doc__ = build.__doc__
+    return sheet
+
+
+products_sheet = _unless_empty(_products_sheet)
+deals_sheet = _unless_empty(_deals_sheet)
+contracts_sheet = _unless_empty(_contracts_sheet)
+plan_sheet = _unless_empty(_plan_sheet)
+payments_sheet = _unless_empty(_payments_sheet)
+# Registered with crm_cli.exporter (``fn(session, user, clock, customer_ids) -> (name, headers, rows) | None``;
+# None when there is nothing to export, so a customer export without sales keeps its three sheets).
+EXPORT_SHEETS = [products_sheet, deals_sheet, contracts_sheet, plan_sheet, payments_sheet]
+
+
+def export_sheets(session: Session, user: User, clock: Clock | None = None,
+                  customer_ids: Any = None) -> list[Sheet]:
+    """All sales sheets: (sheet name, headers, rows), only what ``user`` can see (and, given ``customer_ids``,
+    only those customers'), empty ones included. Column queries and grouped sums: no per-row queries."""
+    return [fn(session, user, clock, customer_ids) for fn in
+            (_products_sheet, _deals_sheet, _contracts_sheet, _plan_sheet, _payments_sheet)]

@@ -143,7 +143,7 @@ def test_partial_payment_leaves_the_rest_overdue(db, clock, customer) -> None:
         bal = payments.balance(session, contract, clock.today)
         overdue = payments.list_installments(session, user=_boss(session), clock=clock, overdue=True)
     assert bal.overdue_cents == 200000 and bal.outstanding_cents == 600000
-    assert [(d.installment.seq, d.open_cents) for d in overdue] == [(1, 200000)]
+    assert [(d.seq, d.open_cents) for d in overdue] == [(1, 200000)]
 
 
 def test_linked_payment_pays_its_installment_first(db, clock, customer) -> None:
@@ -241,3 +241,50 @@ def test_reminders_alert_due_and_overdue_installments_and_ending_contracts(db, c
         later = Clock(clock.now + timedelta(days=20), clock.tz)
         ending = contract_alerts(session, later, 30, None)
         assert [a.item_key for a in ending] == [f"contract:{contract.id}"] and "in 25 days" in ending[0].text
+
+
+def test_deleting_a_payment_reopens_the_installment(cli) -> None:
+    cli("customer", "add", "明达电子")
+    cli("contract", "add", "HT-1", "--customer", "明达", "--signed", "today", "--amount", "1000")
+    cli("payment", "plan", "HT-1", "--split", "2", "--first", "2026-11-01")
+    cli("payment", "add", "HT-1", "500")
+    assert json.loads(cli("contract", "show", "HT-1", "--json").stdout)["overdue"] == "0.00"
+    assert cli("payment", "delete", "1", "--reason", "typo").exit_code == 0
+    shown = json.loads(cli("contract", "show", "HT-1", "--json").stdout)
+    assert (shown["received"], shown["overdue"]) == ("0.00", "500.00")
+    assert cli("payment", "delete", "1").exit_code == 3
+
+
+def test_signing_a_contract_for_a_deal_wins_the_deal(cli) -> None:
+    cli("customer", "add", "明达电子")
+    cli("deal", "add", "明达", "CRM", "--amount", "1000", "--stage", "negotiation")
+    assert cli("contract", "add", "HT-1", "--customer", "明达", "--deal", "1", "--signed", "today",
+               "--amount", "1000").exit_code == 0
+    deal = json.loads(cli("deal", "show", "1", "--json").stdout)
+    assert deal["stage"] == "won" and deal["stage_history"][-1]["from"] == "negotiation"
+
+
+def test_terminated_contracts_leave_the_due_lists(cli) -> None:
+    cli("customer", "add", "明达电子")
+    cli("contract", "add", "HT-1", "--customer", "明达", "--signed", "2026-10-01", "--amount", "1000")
+    cli("payment", "plan", "HT-1", "--on", "2026-10-15", "1000")
+    assert len(json.loads(cli("payment", "list", "--overdue", "--json").stdout)) == 1
+    assert cli("contract", "edit", "HT-1", "--status", "终止").exit_code == 0
+    assert json.loads(cli("payment", "list", "--overdue", "--json").stdout) == []
+
+
+def test_reps_see_only_the_money_of_customers_they_can_see(cli, make_user) -> None:
+    make_user("wang", role="rep")
+    make_user("chen", role="rep")
+    cli("customer", "add", "深圳明达电子", user="wang")
+    cli("customer", "add", "Northwind Logistics", user="chen")
+    cli("contract", "add", "HT-W", "--customer", "深圳明达电子", "--signed", "today", "--amount", "100", user="wang")
+    assert cli("contract", "add", "HT-X", "--customer", "深圳明达电子", "--amount", "1", user="chen").exit_code == 3
+    cli("contract", "add", "HT-C", "--customer", "Northwind Logistics", "--signed", "today", "--amount", "200", user="chen")
+    for who, number in (("wang", "HT-W"), ("chen", "HT-C")):
+        cli("payment", "plan", number, "--split", "1", "--first", "2026-11-01", user=who)
+        assert [r["number"] for r in json.loads(cli("contract", "list", "--json", user=who).stdout)] == [number]
+        assert [r["contract"] for r in json.loads(cli("payment", "list", "--overdue", "--json", user=who).stdout)] \
+            == [number]
+    assert cli("contract", "show", "HT-C", user="wang").exit_code == 3
+    assert len(json.loads(cli("payment", "list", "--overdue", "--json").stdout)) == 2  # boss is admin

@@ -124,3 +124,27 @@ def test_cli_edit_refuses_then_force_saves(cli, make_customer) -> None:
     other = make_customer("Northwind Foods Ltd")
     assert cli("customer", "edit", str(other.id), "--name", "The Acme Widgets Company").exit_code == 4
     assert cli("customer", "edit", str(other.id), "--name", "The Acme Widgets Company", "--force").exit_code == 0
+
+
+def test_upgrade_from_0002_computes_keys_and_tokens_of_existing_customers(db_path) -> None:
+    import sqlite3
+
+    from sqlalchemy import create_engine
+
+    from crm_cli.db.engine import Database, run_migrations
+
+    engine = create_engine(f"sqlite:///{db_path}")
+    with engine.begin() as conn:
+        run_migrations(conn, target="0002")
+    engine.dispose()
+    con = sqlite3.connect(db_path)
+    con.execute("INSERT INTO customers (id, name, level, stars, is_target, search_text, phone) "
+                "VALUES (1, '深圳市明達電子科技有限公司', 'intent', 0, 0, '', '0755-86001234')")
+    con.commit()
+    con.close()
+    database = Database(db_path).open()
+    try:
+        [match] = _find(database, {"name": "明达电子科技（深圳）有限公司"})
+        assert match.customer.name_key == "明达电子科技" and match.customer.phone_key == "+8675586001234"
+    finally:
+        database.dispose()

@@ -131,3 +131,17 @@ def test_instants_come_back_as_aware_utc(db: Database, make_customer, clock) -> 
         stored = session.get(Customer, customer.id)
         assert stored.created_at == clock.now
         assert stored.created_at.tzinfo is not None
+
+
+def test_demo_database_has_planner_statistics(tmp_path: Path) -> None:
+    """Bulk loads end with a bounded ANALYZE: without statistics SQLite sorts a rep's whole customer list through
+    the deleted_at index instead of scanning in id order."""
+    import sqlite3
+
+    from crm_cli.demo import build_demo
+
+    path = tmp_path / "demo.db"
+    build_demo(path, customers=60)
+    with sqlite3.connect(path) as raw:
+        tables = {row[0] for row in raw.execute("SELECT tbl FROM sqlite_stat1")}
+    assert {"customers", "followups", "contacts"} <= tables

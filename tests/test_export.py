@@ -177,3 +177,21 @@ def test_extra_export_sheets_are_added(tmp_path: Path, cli: Any, db: Any, clock:
     _export(cli, path)
     rows = list(openpyxl.load_workbook(path)["合同"].iter_rows(values_only=True))
     assert rows == [("客户ID", "金额"), ("1", 100), ("2", 100), ("3", 100)]
+
+
+def test_streaming_writer_keeps_awkward_text_exact(tmp_path: Path) -> None:
+    from crm_cli.sheets.reader import open_workbook
+    from crm_cli.sheets.writer import write_xlsx
+
+    awkward = ["  leading and trailing  ", "a & b < c > d", "line\nbreak", "tab\there", "=SUM(A1:A2)", "+86 138",
+               "-5", "@user", "控制\x07字符", "\"quoted\" 'single'", "0012345678901234567"]
+    path = tmp_path / "w.xlsx"
+    write_xlsx(path, [("Sheet", ["text", "n", "d"], [[v, 1.5, date(2026, 12, 5)] for v in awkward])])
+    rows = list(openpyxl.load_workbook(path).active.iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows if "控制" not in r[0]] == [v for v in awkward if "控制" not in v]
+    assert rows[8][0] == "控制_x0007_字符"  # an XML-illegal character, escaped the way Excel reads it back
+    assert rows[0][1:] == (1.5, datetime(2026, 12, 5))
+    book = open_workbook(path)
+    cal = book.sheet().rows
+    book.close()
+    assert [r[0] for r in cal[1:]] == awkward  # calamine decodes the escape too

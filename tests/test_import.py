@@ -499,6 +499,31 @@ def test_template_has_dropdowns_example_and_instructions_and_imports(tmp_path: P
     assert (c.name, c.level, c.credit_code) == ("深圳市明达电子科技有限公司", "intent", CREDIT)
 
 
+def test_big_imports_fill_the_search_index_in_bulk_and_keep_its_trigger(
+        tmp_path: Path, db: Any, clock: Any, boss: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import text
+
+    from crm_cli.customers import CustomerQuery, list_customers
+    from crm_cli.db import search
+
+    monkeypatch.setattr(search, "BULK_INDEX_THRESHOLD", 0)
+    run(db, clock, xlsx(tmp_path / "a.xlsx", [["客户名称", "手机", "联系人"], ["深圳明达电子", 13812345678, "张伟"],
+                                              ["广州华信贸易", 13912345678, "李娜"]]))
+    with db.write() as session:
+        found = list_customers(session, CustomerQuery(search="华信贸"), user=boss, clock=clock)
+        by_mobile = list_customers(session, CustomerQuery(search="13812345678"), user=boss, clock=clock)
+        assert session.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'customers_fts_ai'")).scalar() == 1
+    assert [c.name for c in found] == ["广州华信贸易"]
+    assert [c.name for c in by_mobile] == ["深圳明达电子"]
+    from crm_cli.customers import add_customer
+
+    with db.write() as session:  # the trigger is back: a customer added later is found too
+        add_customer(session, user=boss, clock=clock, data={"name": "杭州远航物流"})
+    with db.read() as session:
+        assert [c.name for c in list_customers(session, CustomerQuery(search="远航物"), user=boss, clock=clock)] == [
+            "杭州远航物流"]
+
+
 def test_imported_customers_are_found_by_the_fuzzy_entry_check(tmp_path: Path, cli: Any) -> None:
     path = xlsx(tmp_path / "fuzzy.xlsx", [["客户名称", "电话"], ["深圳市明达电子科技有限公司", "0755-86001234"]])
     assert cli("import", str(path)).exit_code == 0

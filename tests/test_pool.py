@@ -188,3 +188,19 @@ def test_contact_birthday_given_as_text_is_parsed(db, clock, make_customer) -> N
         contact = add_contact(session, user=get_user(session, "boss"), clock=clock, customer=customer,
                               data={"name": "王强", "birthday": "1985-06-15"})
     assert contact.birthday.isoformat() == "1985-06-15"
+
+
+def test_a_change_of_owner_ends_the_old_owners_shares(team, make_customer) -> None:
+    cid = make_customer("明达", owner="chen").id
+    team("customer", "share", "明达", "--with", "wang", user="chen")
+    team("customer", "transfer", "明达", "--to", "emily", user="chen")
+    assert team("customer", "show", str(cid), user="wang").exit_code == 3
+
+
+def test_a_manager_edits_the_team_customers_but_a_rep_not_a_shared_one(team, make_customer) -> None:
+    make_customer("team", owner="wang")
+    make_customer("shared", owner="chen")
+    assert team("customer", "edit", "team", "--stars", "2", user="li.na").exit_code == 0
+    team("customer", "share", "shared", "--with", "wang", user="chen")
+    result = team("customer", "edit", "shared", "--stars", "2", user="wang")
+    assert result.exit_code == 4 and "not yours" in result.stderr

@@ -299,3 +299,79 @@ def test_mail_server_down_prints_the_alerts_and_exits_non_zero(reps, make_custom
     result = remind(reps, "--mail")
     assert result.exit_code == 1 and "cannot send mail" in result.stderr
     assert "明达" in result.stdout
+
+
+def test_sweep_ends_shares_of_the_swept_customer(reps, make_customer, db) -> None:
+    from crm_cli.db.models import CustomerShare
+
+    cid = make_customer("明达", owner="wang").id
+    reps("customer", "share", str(cid), "--with", "chen", user="wang")
+    remind(reps, "--now", AFTER_IDLE)
+    with db.read() as session:
+        assert session.get(CustomerShare, (cid, _id(db, "chen"))) is None
+
+
+def _id(db, name):
+    from crm_cli.users import get_user
+
+    with db.read() as session:
+        return get_user(session, name).id
+
+
+def test_alert_modules_are_imported_so_their_providers_run(reps, make_customer, tmp_path, monkeypatch) -> None:
+    from crm_cli import remind as remind_mod
+
+    cid = make_customer("明达", owner="wang").id
+    (tmp_path / "crm_contracts_plugin.py").write_text(
+        "from datetime import timedelta\n"
+        "from crm_cli.remind import Alert, register_alert_provider\n"
+        "@register_alert_provider\n"
+        "def contracts(session, clock, days, user_ids):\n"
+        "    from crm_cli.users import get_user\n"
+        f"    return [Alert(get_user(session, 'wang').id, 'contract', {cid}, '明达', clock.today + timedelta(days=5),\n"
+        "                  'contract expires', 'contract:9')]\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(remind_mod, "ALERT_PROVIDERS", list(remind_mod.ALERT_PROVIDERS))
+    monkeypatch.setattr(remind_mod, "ALERT_MODULES", ["crm_contracts_plugin"])
+    monkeypatch.delitem(sys.modules, "crm_contracts_plugin", raising=False)
+    alerts = remind_json(reps)["alerts"]
+    assert [(a["kind"], a["text"]) for a in alerts] == [("contract", "contract expires")]
+
+
+def test_a_29_february_birthday_is_alerted_on_the_28th_in_a_common_year(reps, make_customer) -> None:
+    cid = make_customer("明达", owner="wang").id
+    reps("contact", "add", str(cid), "王强", "--birthday", "1988-02-29", user="wang")
+    alerts = remind_json(reps, "--now", "2027-02-27 09:00", "--days", "2", "--no-sweep")["alerts"]
+    assert [(a["kind"], a["due"]) for a in alerts if a["kind"] == "birthday"] == [("birthday", "2027-02-28")]
+
+
+def test_delivered_alerts_are_left_out_by_the_providers_own_sql(reps, make_customer, db) -> None:
+    from crm_cli import remind as remind_mod
+
+    cid = make_customer("明达", owner="wang").id
+    reps("contact", "add", str(cid), "王强", "--birthday", "1985-11-25", user="wang")
+    log_followup(db, cid, FIXED_NOW, next_on=date(2026, 11, 23))
+    clock = Clock(FIXED_NOW, TZ)
+    providers = (remind_mod.birthday_alerts, remind_mod.followup_alerts)
+    with db.read() as session:
+        assert [len(p(session, clock, 7, None, fresh_only=True)) for p in providers] == [1, 1]
+    assert remind(reps).stdout  # delivers both
+    with db.read() as session:
+        assert [len(p(session, clock, 7, None, fresh_only=True)) for p in providers] == [0, 0]
+        assert [len(p(session, clock, 7, None)) for p in providers] == [1, 1]
+
+
+def test_remind_includes_payment_alerts_from_the_sales_module_once(reps, db, clock, make_customer) -> None:
+    from crm_cli import products
+    from crm_cli.users import get_user
+    from tests.test_contracts import _planned
+
+    made = make_customer("明达电子", owner="wang", level="intent")
+    with db.write() as session:
+        boss = get_user(session, "boss")
+        products.add_product(session, user=boss, clock=clock, data={"code": "P-100", "name": "CRM", "price": "1000"})
+        products.add_product(session, user=boss, clock=clock, data={"code": "P-200", "name": "实施", "price": "5000"})
+    _planned(db, clock, made)
+    kinds = [(a["user"], a["kind"]) for a in remind_json(reps, "--no-sweep")["alerts"]]
+    assert ("wang", "payment_overdue") in kinds and ("wang", "payment_due") in kinds
+    assert remind(reps, "--no-sweep").stdout == ""

@@ -53,6 +53,9 @@ def test_export_sheets_write_exact_numbers_to_a_real_workbook(cli, db, tmp_path)
     contract = [c.value for c in back["Contracts"][2]]
     assert contract[0] == "HT-1" and contract[10] == 3000 and contract[11] == 500
     assert Decimal(str(back["Payments"]["D2"].value)) == Decimal("500")
+    with db.read() as session:
+        none = export_sheets(session, get_user(session, "boss"), customer_ids=[999])
+    assert [len(rows) for _, _, rows in none] == [1, 0, 0, 0, 0]
 
 
 def test_payment_list_evaluates_at_now(cli) -> None:
@@ -84,4 +87,53 @@ def test_demo_database_has_money_that_adds_up(tmp_path, clock) -> None:
             assert sum(i.paid_cents for i in plan) == payments.balance(session, c, clock.today).received_cents
         won = session.exec(select(Customer).where(Customer.id.in_([c.customer_id for c in contracts]))).all()
         assert all(cu.level == "won" and cu.won_on is not None for cu in won)
+        signed = {c.customer_id: c.signed_on for c in contracts if c.kind == "standard"}
+        assert all(cu.won_on == signed[cu.id] for cu in won if cu.id in signed)
+        assert session.exec(select(func.count()).select_from(Customer)
+                            .where(Customer.level == "won", Customer.won_on.is_(None))).one() == 0
     db.dispose()
+
+
+def test_remind_shows_payment_and_contract_alerts_with_now(cli) -> None:
+    cli("customer", "add", "明达电子")
+    cli("contract", "add", "HT-1", "--customer", "明达", "--signed", "2026-11-01", "--end", "2027-01-15",
+        "--amount", "3000")
+    cli("payment", "plan", "HT-1", "--on", "2026-11-10", "1000", "--on", "2026-12-10", "2000")
+    result = cli("remind", "--now", "2026-12-05 09:00", "--days", "7", "--json", "--no-sweep")
+    assert result.exit_code == 0, result.stderr
+    alerts = json.loads(result.stdout)["alerts"]
+    kinds = {(a["kind"], a["due"]) for a in alerts}
+    assert {("payment_overdue", "2026-11-10"), ("payment_due", "2026-12-10")} <= kinds
+    assert not any(a["kind"] == "contract_ending" for a in alerts)
+    later = json.loads(cli("remind", "--now", "2027-01-01 09:00", "--days", "30", "--json", "--no-sweep",
+                           "--all").stdout)["alerts"]
+    assert any(a["kind"] == "contract_ending" and "HT-1" in a["text"] for a in later)
+    text = cli("remind", "--now", "2026-12-05 09:00", "--days", "7", "--no-sweep", "--all").stdout
+    assert "HT-1 installment 1" in text
+
+
+def test_customer_export_has_the_sales_sheets_when_there_are_sales(cli, tmp_path) -> None:
+    import openpyxl
+
+    _sell(cli)
+    cli("customer", "add", "Northwind Trading")
+    path = tmp_path / "all.xlsx"
+    result = cli("export", "customers", str(path))
+    assert result.exit_code == 0, result.stderr
+    book = openpyxl.load_workbook(path, read_only=True)
+    assert book.sheetnames[3:] == ["Products", "Deals", "Contracts", "Payment plan", "Payments"]
+    rows = list(book["Contracts"].iter_rows(values_only=True))
+    assert rows[1][0] == "HT-1" and float(rows[1][10]) == 3000.0 and float(rows[1][12]) == 2500.0
+    only = tmp_path / "northwind.xlsx"
+    assert cli("export", "customers", str(only), "--search", "Northwind").exit_code == 0
+    assert openpyxl.load_workbook(only, read_only=True).sheetnames[3:] == ["Products"]
+
+
+def test_dashboard_home_lists_my_payments_due(cli, db, clock) -> None:
+    from crm_cli.tui.backend import home_panels
+    from crm_cli.users import get_user
+
+    _sell(cli)
+    with db.read() as session:
+        panel = home_panels(session, get_user(session, "boss"), clock)["Payments due"]
+    assert panel == ["11-10 HT-1/1 明达电子: 500.00 CNY, 13 days late"]

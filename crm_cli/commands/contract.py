@@ -89,6 +89,10 @@ def list_cmd(
     if fmt == "ids":
         _out.print_ids(r["number"] for r in rows)
         return
+    if fmt == "table":
+        from crm_cli.money import group_rows
+
+        rows = group_rows(rows, ("total", "received", "outstanding", "overdue"))
     _out.emit_list(fmt, COLUMNS, rows, title="Contracts")
 
 

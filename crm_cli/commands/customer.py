@@ -199,6 +199,9 @@ def show_cmd(ref: RefArg, as_json: JsonOpt = False) -> None:
         data["contacts"] = [c.model_dump() for c in people]
         data["followups"] = [f.model_dump() | {"user": names.get(f.user_id)} for f in recent]  # type: ignore[arg-type]
         extra = customers.show_extras(session, customer, user=user, clock=clock)
+        from crm_cli.pool import shared_with
+
+        data["shared_with"] = shared_with(session, customer)
     data.update(extra)
     if as_json:
         _out.print_json(data)
@@ -208,6 +211,7 @@ def show_cmd(ref: RefArg, as_json: JsonOpt = False) -> None:
         [
             ("Code", customer.code), ("Level", f"{customer.level} {level_label(customer.level, 'zh')}"),
             ("Stars", "★" * customer.stars if customer.stars else None), ("Owner", data["owner"] or "(public pool)"),
+            ("Shared with", ", ".join(data["shared_with"]) or None),
             ("Source", customer.source), ("Region", customer.region), ("Industry", customer.industry),
             ("Target", "yes" if customer.is_target else None), ("Credit code", customer.credit_code),
             ("Phone", customer.phone), ("E-mail", customer.email), ("Website", customer.website),
@@ -403,3 +407,21 @@ def share_cmd(
         other = get_user(session, with_user)
         pool.share(session, user=user, clock=clock, customer=customer, with_user=other, revoke=revoke)
     _out.ok(f"{'Stopped sharing' if revoke else 'Shared'} {customer.label} with {other.username}")
+
+
+@app.command("invalidate")
+def invalidate_cmd(
+    ref: RefArg,
+    reason: Annotated[str, typer.Option(help="Why the customer is invalid (required)")],
+) -> None:
+    """Ask a manager or admin to mark a customer invalid (无效客户); see `crm approvals`.
+
+    Example: crm customer invalidate 明达 --reason "company closed"
+    """
+    from crm_cli import approvals, customers
+
+    with write_session() as (session, user, clock):
+        customer = customers.resolve_customer(session, ref, user=user)
+        request = approvals.request_invalidation(session, user=user, clock=clock, customer=customer, reason=reason)
+    _out.ok(f"Filed request #{request.id} to mark {customer.label} invalid; a manager or admin decides "
+            "(crm approvals list)")

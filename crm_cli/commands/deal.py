@@ -93,6 +93,9 @@ def list_cmd(
         owners = customers.usernames(session, {d.owner_id for d, _ in found})
         rows = [deals.deal_dict(d, c, owners) for d, c in found]
         if fmt == "table":
+            from crm_cli.money import group_rows
+
+            rows = group_rows(rows, ("amount",))
             for row in rows:
                 row["stage"] = _stage_label(session, row["stage"])
     _out.emit_list(fmt, COLUMNS, rows, title="Deals")

@@ -85,6 +85,10 @@ def import_cmd(
     finally:
         if bar is not None:
             bar.stop()
+    if not dry_run and result.created + result.updated >= importer.ANALYZE_AFTER:
+        from crm_cli.commands._common import STATE
+
+        STATE.database().analyze()  # a big import changes the table sizes the query planner relies on
     importer.write_errors_file(source, result, errors_file)
     if as_json:
         _out.print_json(result.as_dict())
@@ -95,12 +99,12 @@ def import_cmd(
 
 
 def _summary(result: Any) -> None:
-    verb = "would be" if result.dry_run or result.refused else ""
+    would = result.dry_run or result.refused
+    create, update, skip = ("to create", "to update", "to skip") if would else ("created", "updated", "skipped")
     lines = [
         f"{result.file} (sheet {result.sheet}, headers on row {result.header_row}): {result.rows_read} rows read",
-        f"  created {result.created}, updated {result.updated}, skipped {result.skipped}"
-        + (f" ({verb} written)" if verb else ""),
-        f"  contacts {result.contacts_created}, follow-ups {result.followups_created}",
+        f"  {create} {result.created}, {update} {result.updated}, {skip} {result.skipped}; "
+        f"contacts {result.contacts_created}, follow-ups {result.followups_created}",
     ]
     if result.related_sheets:
         lines.append(f"  also read sheets: {', '.join(result.related_sheets)}")

@@ -155,6 +155,10 @@ def list_cmd(
             found = payments.list_payments(session, user=user, contract=the_contract, customer=the_customer,
                                            since=clock.parse_date(since) if since else None)
             rows = [payments.payment_dict(p, c, cu) for p, c, cu in found]
+            if fmt == "table":
+                from crm_cli.money import group_rows
+
+                rows = group_rows(rows, ("amount",))
             _out.emit_list(fmt, PAID_COLUMNS, rows, title="Payments received")
             return
         owner_ids = None
@@ -169,4 +173,28 @@ def list_cmd(
                                            owner_ids=owner_ids)
         rows = [item.as_dict(clock.today) for item in items]
     title = "Overdue installments" if overdue and due_within is None else "Installments"
+    if fmt == "table":
+        from crm_cli.money import group_rows
+
+        rows = group_rows(rows, ("amount", "paid", "open"))
     _out.emit_list(fmt, DUE_COLUMNS, rows, title=title)
+
+
+@app.command("delete")
+def delete_cmd(
+    payment_id: Annotated[int, typer.Argument(help="Payment id (see crm payment list --received)")],
+    reason: Annotated[str | None, typer.Option(help="Why (kept in the history)")] = None,
+) -> None:
+    """Delete a payment recorded by mistake; the plan is recomputed and the history keeps it.
+
+    Example: crm payment delete 17 --reason "entered twice"
+    """
+    from crm_cli import payments
+    from crm_cli.money import format_money
+
+    with write_session() as (session, user, clock):
+        payment, contract = payments.delete_payment(session, user=user, clock=clock, payment_id=payment_id,
+                                                    reason=reason)
+        bal = payments.balance(session, contract, clock.today)
+    _out.ok(f"Deleted payment #{payment_id} ({format_money(payment.amount_cents, contract.currency)}) of "
+            f"{contract.number}; outstanding now {format_money(bal.outstanding_cents, contract.currency)}")

@@ -45,6 +45,8 @@ def remind_cmd(
             from crm_cli import mailer
 
             mail_settings = mailer.settings_from(session)
+    if not dry_run:
+        database.optimize()  # cron runs this every half hour: the planner's statistics stay fresh as data grows
     mailed: set[int] = set()
     failures: dict[str, str] = {}
     fatal: Exception | None = None

@@ -17,6 +17,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
+    func,
     insert,
     literal_column,
     select,
@@ -97,3 +98,32 @@ def mark_delivered(session: Any, keys: Sequence[tuple[int, str, str, date]], at:
         insert(deliveries).from_select(["user_id", "kind", "item_key", "due", "delivered_at"], source)
     )
     return int(result.rowcount or 0)
+
+
+_sweep = Table(
+    "tmp_sweep", _tmp_meta,
+    Column("id", Integer, primary_key=True), Column("owner_id", Integer), Column("reason", String),
+    prefixes=["TEMPORARY"],
+)  # fmt: skip
+
+
+def load_sweep(session: Any, rows: Sequence[tuple[int, int, str]]) -> Table:
+    """The customers a sweep takes, (id, owner_id, reason), in a temporary table for set-based statements."""
+    conn = session.connection()
+    _sweep.create(conn, checkfirst=True)
+    dbapi = conn.connection.driver_connection
+    dbapi.execute("DELETE FROM tmp_sweep")
+    dbapi.executemany("INSERT INTO tmp_sweep (id, owner_id, reason) VALUES (?, ?, ?)", rows)
+    return _sweep
+
+
+def enlarge_cache(session: Any, mib: int = 256) -> None:
+    """A bigger page cache for this connection before a bulk update (SQLite's default is 2 MiB), so that updating
+    many rows and their indexes does not evict and re-read the same pages."""
+    session.connection().connection.driver_connection.execute(f"PRAGMA cache_size = -{int(mib) * 1024}")
+
+
+def local_date(column: Any, offset_minutes: int) -> Any:
+    """The calendar date of a stored UTC instant at a fixed offset from UTC, computed by SQLite (``date(col,
+    '+480 minutes')``): cheap enough for 100k rows, where converting every value in Python is not."""
+    return func.date(column, f"{int(offset_minutes):+d} minutes")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC
 from typing import Any
 
@@ -25,6 +26,19 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 
 def next_id(session: Session, table: Table) -> int:
     return int(session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
+
+
+@contextmanager
+def bulk_cache(session: Session, mib: int = 256) -> Iterator[None]:
+    """A bigger SQLite page cache for this connection while a bulk write runs: with the default 2 MiB, inserting
+    100k rows into a table with a dozen indexes keeps evicting and re-reading index pages."""
+    conn = session.connection()
+    old = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{mib * 1024}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(old)}")
 
 
 def _encoder(column: Any) -> Any:
@@ -91,16 +105,20 @@ def update_rows(session: Session, table: Table, rows: list[dict[str, Any]], colu
 
 def lookup(session: Session, table: Table, column: str, keys: Iterable[str], *, live_only: bool = True,
            extra: tuple[str, ...] = ()) -> dict[str, list[tuple[Any, ...]]]:
-    """{key: [(id, *extra), ...]} for the rows whose ``column`` is one of ``keys``, one query per chunk of keys
-    (uses the column's index)."""
+    """{key: [(id, *extra), ...]} for the rows whose ``column`` is one of ``keys``: one query per chunk of keys,
+    using the column's index. Plain driver SQL: compiling a 5,000-parameter IN through SQLAlchemy costs more
+    than running it."""
     wanted = sorted({k for k in keys if k})
     out: dict[str, list[tuple[Any, ...]]] = {}
-    col = table.c[column]
+    table.c[column]  # noqa: B018 - refuse unknown columns before building SQL
+    for name in extra:
+        table.c[name]  # noqa: B018
+    cols = ", ".join((column, "id", *extra))
+    live = " AND deleted_at IS NULL" if live_only else ""
+    conn = session.connection()
     for part in chunks(wanted):
-        stmt = select(col, table.c.id, *(table.c[e] for e in extra)).where(col.in_(list(part)))
-        if live_only:
-            stmt = stmt.where(table.c.deleted_at.is_(None))
-        for key, *rest in session.execute(stmt.order_by(table.c.id)):
+        sql = f"SELECT {cols} FROM {table.name} WHERE {column} IN ({', '.join('?' * len(part))}){live} ORDER BY id"
+        for key, *rest in conn.exec_driver_sql(sql, tuple(part)):
             out.setdefault(key, []).append(tuple(rest))
     return out
 

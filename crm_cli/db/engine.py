@@ -25,7 +25,7 @@ from sqlmodel import Session
 from crm_cli.errors import Busy, CrmError
 
 # The migration chain, oldest first. A test checks that it matches Alembic's scripts.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0006", "0004", "0005", "0007", "0008", "0007b")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0006", "0004", "0005", "0007", "0008", "0003b", "0007b")
 HEAD = REVISIONS[-1]
 DEFAULT_BUSY_TIMEOUT = 10.0
 
@@ -128,6 +128,7 @@ def ensure_schema(engine: Engine, path: Path) -> Path | None:
                 if problems:
                     raise CrmError(f"migration left {len(problems)} broken references (first: {problems[0]}); "
                                    "nothing was changed")
+                analyze(dbapi)  # new indexes need statistics, or the planner picks them where a scan is better
         except OperationalError as exc:
             if _is_busy(exc):
                 raise Busy(f"{path} is busy (another crm process holds it); try again in a moment") from exc
@@ -135,6 +136,19 @@ def ensure_schema(engine: Engine, path: Path) -> Path | None:
         finally:
             dbapi.execute("PRAGMA foreign_keys=ON")
         return backup
+
+
+ANALYSIS_LIMIT = 1000  # rows sampled per index by ANALYZE: milliseconds on a million rows, good enough statistics
+
+
+def analyze(dbapi: Any) -> None:
+    """Refresh the query planner's statistics (sqlite_stat1), bounded by ``ANALYSIS_LIMIT``.
+
+    Without statistics SQLite assumes every indexed equality is selective: it reads a rep's customers through
+    ``deleted_at IS NULL`` and sorts 40k rows for ``ORDER BY id LIMIT 50`` (80 ms) where a scan in id order takes
+    3 ms. Run after migrations and bulk loads; ``PRAGMA optimize`` keeps it fresh later."""
+    dbapi.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+    dbapi.execute("ANALYZE")
 
 
 class Database:
@@ -196,6 +210,22 @@ class Database:
             raise
         finally:
             session.close()
+
+    def analyze(self) -> None:
+        """Refresh the planner's statistics now (after a bulk load)."""
+        with self.engine.connect() as conn:
+            analyze(conn.connection.driver_connection)
+            conn.commit()
+
+    def optimize(self) -> None:
+        """``PRAGMA optimize``: re-analyze tables whose statistics look stale (usually a no-op; cheap)."""
+        with self.engine.connect() as conn:
+            dbapi = conn.connection.driver_connection
+            assert dbapi is not None
+            dbapi.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+            has_stats = dbapi.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()
+            dbapi.execute("PRAGMA optimize" if has_stats else "ANALYZE")
+            conn.commit()
 
     def dispose(self) -> None:
         if self._engine is not None:

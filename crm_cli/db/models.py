@@ -42,8 +42,8 @@ class User(SQLModel, table=True):
 class Customer(SQLModel, table=True):
     __tablename__ = "customers"
     __table_args__ = (
-        Index("ix_customers_owner_next", "owner_id", "next_followup_on"),
-        Index("ix_customers_owner_last", "owner_id", "last_followup_at"),
+        Index("ix_customers_owner_due", "owner_id", "next_followup_on", "level", "deleted_at"),  # 0003
+        Index("ix_customers_owner_clock", "owner_id", "last_followup_at", "owned_since", "level", "deleted_at"),
         # Covers every report query on customers (crm_cli.reports): no table lookups on 100k rows.
         Index("ix_customers_report", "owner_id", "deleted_at", "created_at", "level", "last_followup_at", "stars",
               "is_target", "source", "region", "industry"),

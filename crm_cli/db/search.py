@@ -21,6 +21,9 @@ def normalise_query(query: str) -> str:
     return unicodedata.normalize("NFKC", query).strip().lower()
 
 
+_KEEP_ASCII_DIGITS = {i: None for i in range(128) if not chr(i).isdigit()}
+
+
 def build_search_text(*parts: str | None) -> str:
     """The text indexed for a customer: its parts, NFKC and lower-cased, one per line; phone numbers also as
     bare digits so that "138 1234 5678" and "13812345678" both match."""
@@ -30,7 +33,8 @@ def build_search_text(*parts: str | None) -> str:
             continue
         value = normalise_query(str(part))
         out.append(value)
-        digits = "".join(ch for ch in value if ch.isdigit())
+        digits = value.translate(_KEEP_ASCII_DIGITS) if value.isascii() else "".join(
+            ch for ch in value if ch.isdigit())
         if len(digits) >= 5 and digits != value:
             out.append(digits)
     return "\n".join(out)

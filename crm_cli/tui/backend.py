@@ -373,3 +373,16 @@ def _returning_to_pool(session: Any, user: Any, clock: Any) -> list[str]:
 
 
 HOME_PANELS: list[tuple[str, Any]] = [("Returning to the pool soon", _returning_to_pool)]
+
+
+def _payments_due(session: Any, user: Any, clock: Any) -> list[str]:
+    """My payment installments overdue or due within 7 days (contracts of my customers), earliest first."""
+    from crm_cli.money import grouped
+    from crm_cli.payments import payments_due
+
+    rows = payments_due(session, user=user, clock=clock, days=7)
+    return [f"{r['due_on'].strftime('%m-%d')} {r['contract']}/{r['seq']} {r['customer']}: {grouped(r['open'])} "
+            f"{r['currency']}" + (f", {r['overdue_days']} days late" if r["overdue_days"] else "") for r in rows[:15]]
+
+
+HOME_PANELS.append(("Payments due", _payments_due))

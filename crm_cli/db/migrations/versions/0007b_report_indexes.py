@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007b"
-down_revision = "0008"
+down_revision = "0003b"
 branch_labels = None
 depends_on = None
 
