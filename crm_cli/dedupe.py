@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,7 @@ NAME_BLOCK_MAX = 2000  # name tokens more frequent than this are too common to b
 ENTRY_TOKEN_MAX = 5000  # the entry check ignores tokens this frequent when rarer ones exist
 ENTRY_CANDIDATES = 200
 
+_NUMBERS = re.compile(r"\d+")
 KEY_COLUMNS = ("name_key", "city_key", "phone_key", "email_key", "credit_key", "address_key")
 
 
@@ -173,20 +175,28 @@ def check_entry(session: Session, values: dict[str, Any], *, exclude_id: int | N
     ids.discard(exclude_id)  # type: ignore[arg-type]
     if not ids:
         return []
-    stmt = sm_select(Customer).where(col(Customer.id).in_(ids), col(Customer.deleted_at).is_(None))
-    rows = list(session.exec(stmt))
-    out: list[Candidate] = []
-    for customer in rows:
-        other = Features.from_keys(customer.name_key, customer.city_key, customer.phone_key, customer.email_key,
-                                   customer.credit_key, customer.address_key)
-        if feats.phones and customer.phone and not set(feats.phones) & set(other.phones):
-            other = Features(other.core, other.city, tuple(normalize.phone_keys(customer.phone, region)),
+    table = Customer.__table__  # type: ignore[attr-defined]
+    rows = session.connection().execute(
+        select(table.c.id, table.c.phone, *[table.c[k] for k in KEY_COLUMNS])
+        .where(table.c.id.in_(ids), table.c.deleted_at.is_(None))).all()
+    scored: list[tuple[int, int, list[str]]] = []
+    for row in rows:
+        other = Features.from_keys(row.name_key, row.city_key, row.phone_key, row.email_key, row.credit_key,
+                                   row.address_key)
+        if feats.phones and row.phone and not set(feats.phones) & set(other.phones) \
+                and len(normalize.split_phones(row.phone)) > 1:  # the stored key holds only the first phone
+            other = Features(other.core, other.city, tuple(normalize.phone_keys(row.phone, region)),
                              other.email, other.domain, other.credit, other.address)
         score, reasons = score_pair(feats, other)
         if score >= threshold:
-            out.append(Candidate(customer, score, reasons))
-    out.sort(key=lambda c: (-c.score, c.customer.id or 0))
-    return out[:limit]
+            scored.append((row.id, score, reasons))
+    scored.sort(key=lambda t: (-t[1], t[0]))
+    scored = scored[:limit]
+    if not scored:
+        return []
+    found = {c.id: c for c in session.exec(sm_select(Customer).where(col(Customer.id).in_([t[0] for t in scored])))}
+    out = [Candidate(found[i], score, reasons) for i, score, reasons in scored]
+    return out
 
 
 def _candidate_ids(session: Session, tokens: list[str]) -> set[int]:
@@ -316,8 +326,11 @@ class _Pruner:
         self.address = _codes([r.address_key for r in rows])
         self.domain = _codes([normalize.email_domain(r.email_key) for r in rows])
         self.addresses = [r.address_key or "" for r in rows]
+        numbers = [_NUMBERS.findall(a) for a in self.addresses]
+        self.number = _codes([n[0] if len(n) == 1 else None for n in numbers])  # the house number, when alone
+        self.streets = [_NUMBERS.sub(" ", a) for a in self.addresses]
 
-    def __call__(self, ii: Any, jj: Any, name: Any) -> Any:
+    def __call__(self, ii: Any, jj: Any, name: Any, *, addresses: bool = False) -> Any:
         """A boolean mask of the pairs worth scoring exactly."""
         from rapidfuzz import fuzz
         from rapidfuzz.process import cpdist
@@ -335,7 +348,7 @@ class _Pruner:
         if self.threshold > 70:
             ca, cb = self.city[ii], self.city[jj]
             keep &= ~((ca >= 0) & (cb >= 0) & (ca != cb) & ~strong)
-        if self.threshold > 75:
+        if addresses and self.threshold > 75:
             both = keep & (self.address[ii] >= 0) & (self.address[jj] >= 0) & ~same_id & ~same(self.address)
             idx = np.nonzero(both)[0]
             if len(idx):
@@ -343,6 +356,15 @@ class _Pruner:
                 right = [self.addresses[x] for x in jj[idx].tolist()]
                 best = np.maximum(cpdist(left, right, scorer=fuzz.ratio, dtype=np.uint8, workers=-1),
                                   cpdist(left, right, scorer=fuzz.token_sort_ratio, dtype=np.uint8, workers=-1))
+                # matching.address_similarity: another house number on another street is another place.
+                na, nb = self.number[ii[idx]], self.number[jj[idx]]
+                other_number = np.nonzero((na >= 0) & (nb >= 0) & (na != nb))[0]
+                if len(other_number):
+                    pick = idx[other_number]
+                    street = cpdist([self.streets[x] for x in ii[pick].tolist()],
+                                    [self.streets[x] for x in jj[pick].tolist()],
+                                    scorer=fuzz.token_sort_ratio, dtype=np.uint8, workers=-1)
+                    best[other_number] = np.where(street >= 85, 60, np.minimum(best[other_number], 30))
                 keep[idx[best < 50]] = False
         return keep
 
@@ -451,7 +473,9 @@ def candidate_pairs(rows: list[Any], cutoff: int, threshold: int = DEFAULT_MIN_S
     lo, hi = np.minimum(all_i, all_j), np.maximum(all_i, all_j)
     keep = lo != hi
     code, first = np.unique(lo[keep] * n + hi[keep], return_index=True)
-    return code // n, code % n, all_s[keep][first]
+    ii, jj, ss = code // n, code % n, all_s[keep][first]
+    keep = prune(ii, jj, ss, addresses=True)  # once per pair, after the blocks' duplicates are gone
+    return ii[keep], jj[keep], ss[keep]
 
 
 def score_rows(rows: list[Any], threshold: int, stats: SearchStats | None = None) -> list[Pair]:
