@@ -403,6 +403,10 @@ def _is_footer(raw: list[Any], filled: int) -> bool:
     return any(first.startswith(w) for w in FOOTER_WORDS)
 
 
+def _same_city(a: str | None, b: str | None) -> bool:
+    return not a or not b or a == b
+
+
 def _split(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     customer = {k: values[k] for k in CUSTOMER_FIELDS if k in values}
     contact = {k.removeprefix("contact_"): values[k] for k in CONTACT_FIELDS if k in values}
@@ -419,7 +423,7 @@ class _Planner:
         self.session, self.user, self.clock, self.options, self.result = session, user, clock, options, result
         self.groups: list[Group] = []
         self.by_code: dict[str, int] = {}
-        self.by_name: dict[str, int] = {}
+        self.by_name: dict[str, list[int]] = {}  # name_key -> groups (several when their cities differ)
         self.by_key: dict[tuple[str, str], int] = {}
         self.by_ref: dict[str, int] = {}
         self.seen: dict[tuple[Any, ...], int] = {}
@@ -518,7 +522,7 @@ class _Planner:
             if customer.get("code"):
                 self.by_code[customer["code"]] = idx
             if keys.get("name_key"):
-                self.by_name.setdefault(keys["name_key"], idx)
+                self.by_name.setdefault(keys["name_key"], []).append(idx)
             for kind in ("credit_key", "phone_key", "email_key"):
                 if keys.get(kind):
                     self.by_key.setdefault((kind, keys[kind]), idx)  # type: ignore[arg-type]
@@ -540,8 +544,8 @@ class _Planner:
                            f"code {code} is already used on row {g.row} for {g.values.get('name')!r}; codes are "
                            "unique, fix one of them")
                 return -1
-        elif keys.get("name_key") in self.by_name:
-            idx = self.by_name[keys["name_key"]]  # type: ignore[index]
+        elif (named := self._same_name(keys)) is not None:
+            idx = named
             if code and self.groups[idx].values.get("code") and self.groups[idx].values["code"] != code:
                 return None  # same name, other code: another customer (a duplicate, see on-duplicate)
         if idx is None:
@@ -557,9 +561,17 @@ class _Planner:
             return -1
         return None
 
+    def _same_name(self, keys: dict[str, str | None]) -> int | None:
+        """The first group with the same name key and no conflicting city (深圳明达 is not 广州明达)."""
+        for idx in self.by_name.get(keys.get("name_key") or "", ()):
+            if _same_city(self.groups[idx].keys.get("city_key"), keys.get("city_key")):
+                return idx
+        return None
+
     def _infile_duplicate(self, customer: dict[str, Any], keys: dict[str, str | None]) -> tuple[int, str] | None:
-        if keys.get("name_key") in self.by_name:
-            return self.by_name[keys["name_key"]], "same name"  # type: ignore[index]
+        named = self._same_name(keys)
+        if named is not None:
+            return named, "same name"
         for kind, reason in (("credit_key", "same credit code"), ("phone_key", "same phone"),
                              ("email_key", "same e-mail")):
             key = keys.get(kind)
@@ -646,7 +658,8 @@ def _match_database(planner: _Planner, result: ImportResult) -> None:
     code_hits = bulk.lookup(session, table, "code", (g.values.get("code") for g in groups), live_only=False,
                             extra=("deleted_at",))
     hits: dict[str, dict[str, list[tuple[Any, ...]]]] = {
-        kind: bulk.lookup(session, table, kind, (g.keys.get(kind) for g in groups))
+        kind: bulk.lookup(session, table, kind, (g.keys.get(kind) for g in groups),
+                          extra=("city_key",) if kind == "name_key" and "city_key" in table.c else ())
         for kind, _ in MATCH_ORDER if kind != "code"
     }
     fuzzy_limit = int(get_setting(session, "import.fuzzy_check_rows"))
@@ -668,8 +681,10 @@ def _match_database(planner: _Planner, result: ImportResult) -> None:
         else:
             for kind, reason in MATCH_ORDER[1:]:
                 key = g.keys.get(kind)
-                if key and key in hits[kind]:
-                    g.match_id, g.match_reason = hits[kind][key][0][0], reason
+                found = [h for h in hits[kind].get(key, ()) if kind != "name_key" or len(h) < 2
+                         or _same_city(h[1], g.keys.get("city_key"))] if key else []
+                if found:
+                    g.match_id, g.match_reason = found[0][0], reason
                     break
         if g.match_id is None and fuzzy:
             matches = find_duplicates(session, {**g.values, **dict(g.keys.items())}, limit=1)

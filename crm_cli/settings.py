@@ -114,3 +114,8 @@ register(
     SettingSpec("mail.password_env", str, "CRM_SMTP_PASSWORD", "environment variable that holds the SMTP password"),
     SettingSpec("mail.from", str, "crm@localhost", "From: address of reminder mails"),
 )
+
+# --- dashboard ---
+register(
+    SettingSpec("dashboard.payments_days", int, 14, "days ahead the dashboard's Home lists payments due", 0),
+)

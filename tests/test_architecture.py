@@ -62,3 +62,11 @@ def test_starting_a_command_builds_only_its_group() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['crm_cli.commands.config']"
+
+
+def test_every_command_module_is_registered() -> None:
+    import crm_cli.commands as commands
+
+    modules = {m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_")}
+    registered = {module for module, _, _ in commands.COMMANDS.values()}
+    assert modules == registered, f"not in COMMANDS: {sorted(modules - registered)}"

@@ -22,13 +22,28 @@ def make_app(db_path: Path, user: str = "boss", **kwargs: Any) -> Any:
 
 async def settle(pilot: Any, delay: float = 0.0) -> None:
     """Wait until every worker has finished and its result is on screen (callbacks may start more work)."""
+    from textual.worker import WorkerCancelled
+
     app = pilot.app
-    for _ in range(6):
+    for _ in range(10):
         await pilot.pause(delay)
-        await app.workers.wait_for_complete()
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerCancelled:  # an exclusive worker was superseded by a newer one: wait again
+            continue
         await pilot.pause()
         if not any(w.is_running for w in app.workers):
             break
+
+
+async def wait_for(pilot: Any, condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    """For what depends on a timer (the change watcher): poll the condition rather than guess a delay."""
+    import time
+
+    end = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < end, "timed out"
+        await settle(pilot, 0.05)
 
 
 @pytest.fixture
@@ -179,11 +194,8 @@ async def test_a_change_by_another_process_appears_without_a_key(db_path: Path, 
         await settle(pilot)
         before = app.screen.page.total
         make_customer("成都天诚软件有限公司", owner="wang.fang")  # another connection, like cron or an import
-        for _ in range(50):  # the watcher polls every 0.1 s; a loaded machine may need a few rounds
-            await settle(pilot, 0.2)
-            if app.screen.page.total == before + 1:
-                break
-        assert app.screen.page.total == before + 1
+        await wait_for(pilot, lambda: app.screen.page.total == before + 1)
+        assert "成都天诚软件有限公司" in [r.name for r in app.screen.page.rows]
 
 
 async def test_a_bad_filter_token_is_reported_in_the_status_line(db_path: Path, shop: dict[str, Any]) -> None:
@@ -284,3 +296,52 @@ async def test_a_manager_assigns_a_pool_customer(db_path: Path, db: Any, shop: d
         await pilot.press("down", "enter")  # boss, wang.fang
         await settle(pilot)
     assert owner_of(db, shop["pooled"].id) == shop["mingda"].owner_id
+
+
+@pytest.fixture
+def contract(db: Any, clock: Any, shop: dict[str, Any]) -> str:
+    """A signed contract for Acme (wang.fang's) with two installments, the first due in five days."""
+    from datetime import timedelta
+
+    from crm_cli import contracts, deals, payments
+    from crm_cli.customers import resolve_customer
+    from crm_cli.users import get_user
+
+    with db.write() as session:
+        rep = get_user(session, "wang.fang")
+        acme = resolve_customer(session, str(shop["acme"].id), user=rep)
+        deals.add_deal(session, user=rep, clock=clock, customer=acme, title="Widgets 2027", amount="12000")
+        c = contracts.add_contract(session, user=rep, clock=clock, number="HT-2026-001", customer=acme,
+                                   signed_on=clock.today, amount="12000")
+        payments.set_plan(session, user=rep, clock=clock, contract=c,
+                          items=[(clock.today + timedelta(days=5), 600000), (clock.today + timedelta(days=35), 600000)])
+    return "HT-2026-001"
+
+
+async def test_home_lists_payments_due_and_the_customer_shows_its_contract(db_path: Path, contract: str,
+                                                                         shop: dict[str, Any]) -> None:
+    app = make_app(db_path, "wang.fang")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        [due] = app.screen.data.panels["Payments due"]
+        assert "11-28 6000.00 CNY" in due and contract in due
+        app.open_customer(shop["acme"].id)
+        await settle(pilot)
+        await pilot.press("4")
+        extras = app.screen.detail.extras
+        assert [c["number"] for c in extras["contracts"]] == [contract]
+        assert [d["title"] for d in extras["deals"]] == ["Widgets 2027"]
+
+
+async def test_the_command_palette_adds_a_customer(db_path: Path, shop: dict[str, Any]) -> None:
+    from crm_cli.tui.screens.forms import CustomerForm
+
+    app = make_app(db_path, "wang.fang")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Add customer")
+        await settle(pilot, 0.2)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerForm)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_dashboard import SIZE, make_app, settle, shop  # noqa: F401  (shop is a fixture)
+from tests.test_dashboard import SIZE, contract, make_app, settle, shop  # noqa: F401  (fixtures)
 
 
 def _keys(*keys: str, delay: float = 0.0) -> Any:
@@ -50,3 +50,9 @@ def test_add_customer_duplicate_snapshot(snap_compare: Any, db_path: Path) -> No
 @pytest.mark.usefixtures("shop")
 def test_pool_snapshot(snap_compare: Any, db_path: Path) -> None:
     assert snap_compare(make_app(db_path, "wang.fang"), terminal_size=SIZE, run_before=_keys("f4"))
+
+
+@pytest.mark.usefixtures("contract")
+def test_customer_deals_snapshot(snap_compare: Any, db_path: Path) -> None:
+    assert snap_compare(make_app(db_path, "wang.fang"), terminal_size=SIZE,
+                        run_before=_keys("f3", *"acme", "enter", "enter", "4"))

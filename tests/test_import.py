@@ -199,13 +199,13 @@ def test_exact_repeat_and_reused_code_are_errors_naming_the_earlier_row(tmp_path
 
 
 def test_duplicates_within_the_file_follow_on_duplicate(tmp_path: Path, db: Any, clock: Any, boss: Any) -> None:
-    rows = [["客户名称", "电话", "地区"], ["明达电子", "0755-1", "深圳"], ["明达电子", "0755-2", "广州"]]
+    rows = [["客户名称", "电话", "地区"], ["明达电子", "0755-1", "深圳"], ["明达电子", "0755-2", None]]
     path = xlsx(tmp_path / "d.xlsx", rows)
     result = run(db, clock, path, dry_run=True)
     assert (result.created, result.skipped) == (1, 1)
     assert result.duplicates == [{"row": 3, "duplicate_of_row": 2, "reason": "same name", "action": "skip"}]
     result = run(db, clock, path, on_duplicate="create")
-    assert [(c.name, c.region) for c in customers(db)] == [("明达电子", "深圳"), ("明达电子", "广州")]
+    assert [(c.name, c.region) for c in customers(db)] == [("明达电子", "深圳"), ("明达电子", None)]
 
 
 # ---------------------------------------------------------------------------------- database duplicates
@@ -533,3 +533,11 @@ def test_imported_customers_are_found_by_the_fuzzy_entry_check(tmp_path: Path, c
     assert cli("import", "undo", "1").exit_code == 0
     again = cli("customer", "add", "明达电子科技（深圳）有限公司")
     assert again.exit_code == 0, again.stderr  # the undone import left no tokens behind
+
+
+def test_same_name_in_other_cities_is_not_a_duplicate(tmp_path: Path, db: Any, clock: Any, boss: Any) -> None:
+    rows = [["客户名称", "电话"], ["深圳市明达电子科技有限公司", "0755-86001234"],
+            ["广州市明达电子科技有限公司", "020-86001234"], ["明达电子科技（深圳）有限公司", "0755-86001235"]]
+    result = run(db, clock, xlsx(tmp_path / "c.xlsx", rows))
+    assert (result.created, result.skipped) == (2, 1)
+    assert result.duplicates == [{"row": 4, "duplicate_of_row": 2, "reason": "same name", "action": "skip"}]

@@ -136,4 +136,4 @@ def test_dashboard_home_lists_my_payments_due(cli, db, clock) -> None:
     _sell(cli)
     with db.read() as session:
         panel = home_panels(session, get_user(session, "boss"), clock)["Payments due"]
-    assert panel == ["11-10 HT-1/1 明达电子: 500.00 CNY, 13 days late"]
+    assert panel == ["11-10 500.00 CNY (13d late)\n  #1 明达电子 · HT-1"]

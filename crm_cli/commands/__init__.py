@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "contact": ("contact", "app", "Contacts of a customer."),
     "follow": ("follow", "app", "Follow-ups (跟单): log what happened and when to call next."),
     "pool": ("pool", "app", "The public pool (公海): customers nobody owns."),
+    "approvals": ("approvals", "app", "Approvals: requests to mark customers invalid (无效客户)."),
     "remind": ("remind", "remind_cmd", "Sweep customers that break the pool rules back to the pool, then show what needs attention."),
     "dedupe": ("dedupe", "dedupe_cmd", "Find clusters of likely duplicate customers (blocking + fuzzy scoring; merge them with `crm merge`)."),
     "merge": ("merge", "merge_cmd", "Merge customers into the first one: empty fields are filled from the others, contacts, follow-ups and history move over, the others are deleted."),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from crm_cli.db.types import UTCDateTime
@@ -47,6 +47,9 @@ class Customer(SQLModel, table=True):
         # Covers every report query on customers (crm_cli.reports): no table lookups on 100k rows.
         Index("ix_customers_report", "owner_id", "deleted_at", "created_at", "level", "last_followup_at", "stars",
               "is_target", "source", "region", "industry"),
+        # 0007b: customers won in a window (reports), and the few deleted ones.
+        Index("ix_customers_won", "won_on", "deleted_at", "owner_id", "level"),
+        Index("ix_customers_deleted", "deleted_at", sqlite_where=text("deleted_at IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -170,6 +173,7 @@ class OwnershipEvent(SQLModel, table=True):
     __table_args__ = (
         Index("ix_ownership_customer_at", "customer_id", "at"),
         Index("ix_ownership_from_customer", "from_user_id", "customer_id", "at"),
+        Index("ix_ownership_report", "kind", "at", "to_user_id", "from_user_id"),  # 0007b: claims in a window
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -246,7 +250,10 @@ class Deal(SQLModel, table=True):
     """An opportunity (商机)."""
 
     __tablename__ = "deals"
-    __table_args__ = (Index("ix_deals_owner_stage", "owner_id", "stage"),)
+    __table_args__ = (
+        Index("ix_deals_owner_stage", "owner_id", "stage"),
+        Index("ix_deals_report", "created_at", "customer_id", "owner_id", "stage", "amount_cents"),  # 0007b
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(sa_column=Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False,
@@ -283,7 +290,10 @@ class DealStageChange(SQLModel, table=True):
     """Every move of a deal between stages, so the funnel can measure conversion and time in stage."""
 
     __tablename__ = "deal_stage_changes"
-    __table_args__ = (Index("ix_deal_stage_changes_deal_at", "deal_id", "at"),)
+    __table_args__ = (
+        Index("ix_deal_stage_changes_deal_at", "deal_id", "at"),
+        Index("ix_deal_stage_changes_report", "deal_id", "at", "to_stage"),  # 0007b
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     deal_id: int = Field(sa_column=Column(Integer, ForeignKey("deals.id", ondelete="CASCADE"), nullable=False))

@@ -49,6 +49,7 @@ class CrmApp(App[None]):
         self.blink = blink
         self.poll_interval = poll_interval
         self.me: Me | None = None
+        self.prefetched_home: Any = None
         self._started = False
 
     # ------------------------------------------------------------------------------------------ start-up
@@ -62,7 +63,16 @@ class CrmApp(App[None]):
         self.add_mode("customers", CustomersScreen)
         self.add_mode("pool", PoolScreen)
         self.push_screen(Opening())
-        self.run_worker(self.backend.open, name="open", thread=True, exit_on_error=False)
+        self.run_worker(self._open, name="open", thread=True, exit_on_error=False)
+
+    def _open(self) -> Me:
+        """Open the file and fetch Home's data in the same worker, so the first screen appears with its data."""
+        me = self.backend.open()
+        try:
+            self.prefetched_home = self.backend.home()
+        except Exception:  # noqa: BLE001 - Home loads again and reports the error itself
+            self.prefetched_home = None
+        return me
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.name == "open":

@@ -93,6 +93,21 @@ class Duplicate:
     id: int
     name: str
     reasons: list[str]
+    score: int = 100
+    visible: bool = True  # False: someone else's customer: only its name and owner are shown
+    owner: str = ""
+
+    @property
+    def label(self) -> str:
+        who = f" ({self.owner})" if self.owner else ""
+        return f"#{self.id} {self.name}{who}" if self.visible else f"{self.name}{who}"
+
+
+def _duplicate(match: Any, owners: dict[int, str]) -> Duplicate:
+    c = match.customer
+    return Duplicate(c.id, c.name, list(match.reasons), score=int(getattr(match, "score", 100)),
+                     visible=bool(getattr(match, "visible", True)),
+                     owner=owners.get(c.owner_id, "") if c.owner_id else "公海")
 
 
 class Backend:
@@ -261,9 +276,11 @@ class Backend:
         clean = {k: v for k, v in values.items() if k in ("name", "phone", "email", "credit_code") and v}
         if not clean:
             return []
-        with self.db.read() as session:
-            return [Duplicate(m.customer.id, m.customer.name, list(m.reasons))
-                    for m in customers.find_duplicates(session, clean, exclude_id=exclude_id, limit=8)]
+        with self.session() as (session, user, _clock):
+            found = customers.find_duplicates(session, clean, exclude_id=exclude_id, limit=8, user=user)
+            if any(m.customer.owner_id not in self._owners for m in found if m.customer.owner_id):
+                self._load_owners(session)
+            return [_duplicate(m, self._owners) for m in found]
 
     def usernames(self) -> list[str]:
         from crm_cli.users import list_users
@@ -287,7 +304,7 @@ class Backend:
 
         with self.session(write=True) as (session, user, clock):
             next_on = clock.parse_date(next_text) if next_text.strip() else None
-            with _plain_duplicates():
+            with _plain_duplicates(self._owners):
                 customer = customers.add_customer(session, user=user, clock=clock, data=data, force=force)
             if next_on is not None:
                 followups.set_next_followup(session, user=user, clock=clock, customer=customer, next_on=next_on)
@@ -301,7 +318,7 @@ class Backend:
         with self.session(write=True) as (session, user, clock):
             next_on = clock.parse_date(next_text) if next_text and next_text.strip() else None
             customer = customers.resolve_customer(session, f"#{customer_id}", user=user)
-            with _plain_duplicates():
+            with _plain_duplicates(self._owners):
                 delta = customers.edit_customer(session, user=user, clock=clock, customer=customer,
                                                 changes=changes, force=force)
             if next_text is not None and followups.set_next_followup(
@@ -343,19 +360,20 @@ class Backend:
 
 
 @contextmanager
-def _plain_duplicates() -> Iterator[None]:
+def _plain_duplicates(owners: dict[int, str]) -> Iterator[None]:
     """A refused duplicate carries ORM objects that die with the session: turn them into plain Duplicates."""
     from crm_cli.errors import DuplicateRefused
 
     try:
         yield
     except DuplicateRefused as exc:
-        exc.matches = [Duplicate(m.customer.id, m.customer.name, list(m.reasons)) for m in exc.matches]
+        exc.matches = [_duplicate(m, owners) for m in exc.matches]
         raise
 
 
 def home_panels(session: Any, user: Any, clock: Any) -> dict[str, list[str]]:
-    """Lists other capabilities contribute to Home (returning to the pool, payments due), as text lines.
+    """Lists other capabilities contribute to Home (returning to the pool, payments due), as text items (an item
+    may hold a second, indented line).
 
     Each entry of ``HOME_PANELS`` is ``(title, provider)`` with ``provider(session, user, clock) -> list[str]``."""
     out: dict[str, list[str]] = {}
@@ -372,17 +390,21 @@ def _returning_to_pool(session: Any, user: Any, clock: Any) -> list[str]:
     return [f"{a.due.strftime('%m-%d')} #{a.customer_id} {a.customer_name}" for a in alerts[:15]]
 
 
-HOME_PANELS: list[tuple[str, Any]] = [("Returning to the pool soon", _returning_to_pool)]
-
-
 def _payments_due(session: Any, user: Any, clock: Any) -> list[str]:
-    """My payment installments overdue or due within 7 days (contracts of my customers), earliest first."""
-    from crm_cli.money import grouped
+    """My open installments overdue or due within dashboard.payments_days (contracts or customers I own)."""
     from crm_cli.payments import payments_due
+    from crm_cli.settings import get_setting
 
-    rows = payments_due(session, user=user, clock=clock, days=7)
-    return [f"{r['due_on'].strftime('%m-%d')} {r['contract']}/{r['seq']} {r['customer']}: {grouped(r['open'])} "
-            f"{r['currency']}" + (f", {r['overdue_days']} days late" if r["overdue_days"] else "") for r in rows[:15]]
+    days = int(get_setting(session, "dashboard.payments_days"))
+    lines = []
+    for item in payments_due(session, user=user, clock=clock, days=days)[:15]:
+        late = f" ({item['overdue_days']}d late)" if item.get("overdue_days") else ""
+        lines.append(f"{item['due_on'].strftime('%m-%d')} {item['open']} {item['currency']}{late}\n"
+                     f"  #{item['customer_id']} {item['customer']} · {item['contract']}")
+    return lines
 
 
-HOME_PANELS.append(("Payments due", _payments_due))
+HOME_PANELS: list[tuple[str, Any]] = [
+    ("Payments due", _payments_due),
+    ("Returning to the pool soon", _returning_to_pool),
+]

@@ -115,23 +115,37 @@ class CustomerScreen(DbWork, Screen[None]):
         self.app.push_screen(CustomerForm(self.customer_id), lambda saved: self.load() if saved else None)
 
 
-def render_extras(extras: dict[str, Any]) -> str:
-    """Sections other capabilities add to a customer (deals, contracts, payments, balance) as text."""
+def render_extras(extras: dict[str, Any]) -> Any:
+    """Sections other capabilities add to a customer (deals, contracts, balance: ``customers.SHOW_EXTRAS``), each a
+    table when it is a list of records."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
     if not extras:
         return "No deals, contracts or payments recorded for this customer."
-    out = []
+    parts: list[Any] = []
     for key, value in extras.items():
-        out.append(f"[b]{escape(str(key))}[/b]")
-        if isinstance(value, list):
-            for item in value:
-                if isinstance(item, dict):
-                    out.append("  " + escape(" · ".join(f"{k} {v}" for k, v in item.items() if v not in (None, ""))))
-                else:
-                    out.append(f"  {escape(str(item))}")
-            if not value:
-                out.append("  none")
+        title = str(key).replace("_", " ").capitalize()
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            columns = [k for k in value[0] if any(v.get(k) not in (None, "") for v in value)]
+            table = Table(title=title, title_justify="left", title_style="bold", expand=False)
+            for column in columns:
+                table.add_column(column.replace("_", " "))
+            for row in value:
+                table.add_row(*(_cell(row.get(c)) for c in columns))
+            parts.append(table)
+        elif isinstance(value, list):
+            parts.append(Text(f"{title}: none" if not value else f"{title}: " + ", ".join(map(str, value))))
         elif isinstance(value, dict):
-            out += [f"  {escape(str(k))}: {escape(str(v))}" for k, v in value.items()]
+            parts.append(Text(title + "\n" + "\n".join(f"  {k}: {v}" for k, v in value.items())))
         else:
-            out.append(f"  {escape(str(value))}")
-    return "\n".join(out)
+            parts.append(Text(f"{title}: {value}"))
+        parts.append(Text(""))
+    return Group(*parts)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

@@ -243,7 +243,8 @@ class CustomerForm(DbWork, ModalScreen[int | None]):
             box.update("none so far")
             box.remove_class("warning")
             return
-        box.update("\n".join(f"#{d.id} {escape(d.name)}\n  [dim]{escape(', '.join(d.reasons))}[/dim]" for d in found))
+        box.update("\n".join(f"{escape(d.label)}\n  [dim]{d.score}% · {escape(', '.join(d.reasons))}[/dim]"
+                             for d in found))
         box.add_class("warning")
 
     # ------------------------------------------------------------------------------------------ saving

@@ -3,6 +3,7 @@ by level, this month's numbers, the funnel and birthdays."""
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -12,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from crm_cli.tui.app import DataChanged
 from crm_cli.tui.backend import Home, Row
 from crm_cli.tui.base import DbWork
+from crm_cli.tui.widgets import fit
 from crm_cli.vocab import LEVEL_ZH, Level
 
 SECTIONS = (("overdue", "Overdue"), ("due_today", "Due today"), ("never_contacted", "Never contacted"),
@@ -47,7 +49,11 @@ class HomeScreen(DbWork, Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#agenda", DataTable)
         table.add_columns("When", "ID", "Customer", "Level", "Phone", "Next")
-        self.load()
+        prefetched, self.app.prefetched_home = self.app.prefetched_home, None  # type: ignore[attr-defined]
+        if prefetched is not None:
+            self.show(prefetched)
+        else:
+            self.load()
 
     def on_screen_resume(self) -> None:
         if self.data is not None:
@@ -87,7 +93,7 @@ class HomeScreen(DbWork, Screen[None]):
             f"  follow-ups     {s.month.followups:>6}")
         self.query_one("#funnel", Static).update(_funnel(s.funnel()))
         if s.birthdays:
-            bd = [f"  {b.on.strftime('%m-%d')} {b.contact} · {b.customer}" for b in s.birthdays]
+            bd = [escape(fit(f"  {b.on.strftime('%m-%d')} {b.contact} · {b.customer}", 36)) for b in s.birthdays]
         else:
             bd = ["  none in the next 7 days"]
         self.query_one("#birthdays", Static).update("\n".join(["[b]Birthdays[/b]", *bd]))
@@ -96,7 +102,7 @@ class HomeScreen(DbWork, Screen[None]):
             text = []
             for title, items in data.panels.items():
                 text.append(f"[b]{title}[/b]")
-                text += [f"  {line}" for line in items] or ["  nothing"]
+                text += [escape(fit(f"  {line}", 36)) for item in items for line in item.split("\n")] or ["  nothing"]
             panels.update("\n".join(text))
             panels.display = True
         else:
