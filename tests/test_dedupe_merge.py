@@ -192,3 +192,28 @@ def test_merge_moves_deals_shares_and_ownership_history(cli, db, make_customer, 
         assert [d.customer_id for d in s.exec(select(Deal))] == [keep.id]
         assert [(sh.customer_id, sh.user_id) for sh in s.exec(select(CustomerShare))][0][0] == keep.id
         assert {e.customer_id for e in s.exec(select(OwnershipEvent))} == {keep.id}
+
+
+def test_merge_moves_shares_and_keeps_a_duplicate_share_behind(db, make_customer, make_user, clock) -> None:
+    from sqlalchemy import text
+
+    from crm_cli import merge
+    from crm_cli.users import get_user
+
+    make_user("li", role="rep")
+    keep = make_customer("ACME Widgets, Inc.")
+    other = make_customer("Acme Widgets Ltd")
+    with db.write() as s:
+        li = get_user(s, "li")
+        conn = s.connection()
+        cols = {r[1] for r in conn.execute(text("PRAGMA table_info(customer_shares)"))}
+        extra = dict.fromkeys(cols - {"id", "customer_id", "user_id"})
+        for cid in (keep.id, other.id):
+            names = ", ".join(["customer_id", "user_id", *extra])
+            marks = ", ".join([":c", ":u", *(f":{c}" for c in extra)])
+            conn.execute(text(f"INSERT INTO customer_shares ({names}) VALUES ({marks})"), {"c": cid, "u": li.id, **extra})
+        merge.merge_customers(s, user=get_user(s, "boss"), clock=clock, keep=s.get(Customer, keep.id),
+                              others=[s.get(Customer, other.id)])
+    with db.read() as s:
+        rows = s.connection().execute(text("SELECT customer_id FROM customer_shares ORDER BY customer_id")).all()
+    assert [r[0] for r in rows] == [keep.id, other.id]  # the kept customer already had li's share
