@@ -105,10 +105,12 @@ def populate(db: Any, *, customers: int, seed: int, clock: Any, followups_per_cu
     from crm_cli.db.models import Contact, Customer, FollowUp, User
     from crm_cli.db.search import build_search_text
 
+    from crm_cli.db.bulkimport import bulk_cache
+
     rng = random.Random(seed)
     now = clock.now
     today = clock.today
-    with db.write() as session:
+    with db.write() as session, bulk_cache(session, mib=512):
         ids: dict[str, int] = {}
         for username, display, role, _manager, email in DEMO_USERS:
             user = User(username=username, display_name=display, role=role, email=email,
