@@ -102,10 +102,9 @@ def populate(db: Any, *, customers: int, seed: int, clock: Any, followups_per_cu
     from sqlalchemy import insert
 
     from crm_cli.customers import compute_keys
+    from crm_cli.db.bulkimport import bulk_cache
     from crm_cli.db.models import Contact, Customer, FollowUp, User
     from crm_cli.db.search import build_search_text
-
-    from crm_cli.db.bulkimport import bulk_cache
 
     rng = random.Random(seed)
     now = clock.now

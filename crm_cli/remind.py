@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, delete, insert, literal, null, or_, select, update
@@ -223,8 +223,30 @@ def followup_alerts(
     return out
 
 
-def pool_warning_alerts(session: Session, clock: Clock, days: int, user_ids: set[int] | None) -> list[Alert]:
-    """Customers that will return to the pool within ``pool.warn_days`` unless followed up (or won)."""
+def _pool_deadline(c: Any, rules: Any, clock: Clock) -> Any:
+    """SQL for the day number on which the sweep takes a customer: the same rule as the loop in
+    ``pool_warning_alerts`` (the earlier of the idle and the not-won deadline)."""
+    from sqlalchemy import func
+
+    from crm_cli.db.dialect import days_number, greatest, least
+
+    parts = []
+    if rules.idle_days > 0:
+        start = greatest(func.coalesce(c.last_followup_at, c.owned_since), func.coalesce(c.owned_since, c.last_followup_at))
+        now = literal(clock.now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" "))
+        parts.append(days_number(func.coalesce(start, now)) + rules.idle_days)
+    if rules.unwon_days > 0:
+        parts.append(case((and_(c.level != Level.WON.value, c.owned_since.is_not(None)),
+                           days_number(c.owned_since) + rules.unwon_days), else_=null()))
+    if len(parts) == 1:
+        return parts[0]
+    return least(func.coalesce(parts[0], parts[1]), func.coalesce(parts[1], parts[0]))
+
+
+def pool_warning_alerts(session: Session, clock: Clock, days: int, user_ids: set[int] | None, *,
+                        limit: int | None = None) -> list[Alert]:
+    """Customers that will return to the pool within ``pool.warn_days`` unless followed up (or won).
+    ``limit``: only the ones due first (ordered in SQL: a rep's Home shows 15 of possibly thousands)."""
     from crm_cli.pool import rules as pool_rules
 
     rules = pool_rules(session)
@@ -235,10 +257,11 @@ def pool_warning_alerts(session: Session, clock: Clock, days: int, user_ids: set
     if not rules_on:
         return []
     c = Customer.__table__.c  # type: ignore[attr-defined]
-    rows = session.execute(
-        select(c.id, c.name, c.owner_id, c.level, c.last_followup_at, c.owned_since)
-        .where(base, or_(*rules_on), *([c.owner_id.in_(sorted(user_ids))] if user_ids is not None else []))
-    ).all()  # fmt: skip
+    stmt = (select(c.id, c.name, c.owner_id, c.level, c.last_followup_at, c.owned_since)
+            .where(base, or_(*rules_on), *([c.owner_id.in_(sorted(user_ids))] if user_ids is not None else [])))
+    if limit is not None:
+        stmt = stmt.order_by(_pool_deadline(c, rules, clock), c.id).limit(limit)
+    rows = session.execute(stmt).all()
     out = []
     for cid, name, owner_id, level, last_at, since in rows:
         deadlines = []

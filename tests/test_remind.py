@@ -375,3 +375,33 @@ def test_remind_includes_payment_alerts_from_the_sales_module_once(reps, db, clo
     kinds = [(a["user"], a["kind"]) for a in remind_json(reps, "--no-sweep")["alerts"]]
     assert ("wang", "payment_overdue") in kinds and ("wang", "payment_due") in kinds
     assert remind(reps, "--no-sweep").stdout == ""
+
+
+def test_pool_warnings_with_a_limit_are_the_ones_due_first(reps, make_customer, db) -> None:
+    """The dashboard's Home asks for the first 15 of possibly thousands: the order comes from SQL and must be the
+    order of the deadlines the full list computes (idle and not-won rules, never followed up, won exempt)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from crm_cli.db.models import Customer
+    from crm_cli.remind import pool_warning_alerts
+
+    def at(day: int) -> datetime:
+        return datetime(2026, 10, day, 2, 0, tzinfo=UTC)
+
+    setups = [  # (owned_since, last follow-up, level)
+        (at(1), at(20), "intent"), (at(2), None, "potential"), (at(3), at(25), "key"), (at(4), at(5), "won"),
+        (at(6), at(15), "intent"), (at(7), at(28), "potential"), (at(8), at(9), "potential"),
+    ]
+    ids = [make_customer(f"客户{n}号", owner="wang").id for n in range(len(setups))]
+    with db.write() as s:
+        for cid, (since, last, level) in zip(ids, setups, strict=True):
+            s.execute(update(Customer).where(Customer.id == cid)
+                      .values(owned_since=since, last_followup_at=last, level=level))
+    clock = Clock(datetime(2026, 11, 20, 2, 0, tzinfo=UTC), TZ)
+    with db.read() as s:
+        full = sorted(pool_warning_alerts(s, clock, 0, None), key=lambda a: (a.due, a.customer_id))
+        first = sorted(pool_warning_alerts(s, clock, 0, None, limit=3), key=lambda a: (a.due, a.customer_id))
+    assert len(full) == 4 and len({a.due for a in full}) == 4  # distinct deadlines: the order is unambiguous
+    assert [a.customer_id for a in first] == [a.customer_id for a in full[:3]]

@@ -11,3 +11,18 @@ def month_day(column: Any) -> Any:
     """'MM-DD' of a date column. The format is a literal (not a bound parameter) so that the expression matches
     the index ix_contacts_birthday_md (migration 0002) and the lookup uses it."""
     return func.strftime(literal_column("'%m-%d'"), column)
+
+
+def days_number(column: Any) -> Any:
+    """An instant or date column as a number of days (SQLite's julianday), so that ``+ n`` adds days in SQL."""
+    return func.julianday(column)
+
+
+def greatest(*values: Any) -> Any:
+    """The largest of the values (SQLite's scalar max; NULL when any value is NULL)."""
+    return func.max(*values)
+
+
+def least(*values: Any) -> Any:
+    """The smallest of the values (SQLite's scalar min; NULL when any value is NULL)."""
+    return func.min(*values)

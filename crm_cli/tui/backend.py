@@ -386,7 +386,7 @@ def _returning_to_pool(session: Any, user: Any, clock: Any) -> list[str]:
     """My customers the sweep will return to the pool within pool.warn_days unless followed up (crm remind)."""
     from crm_cli.remind import pool_warning_alerts
 
-    alerts = sorted(pool_warning_alerts(session, clock, 0, {user.id}), key=lambda a: (a.due, a.customer_id or 0))
+    alerts = sorted(pool_warning_alerts(session, clock, 0, {user.id}, limit=15), key=lambda a: (a.due, a.customer_id or 0))
     return [f"{a.due.strftime('%m-%d')} #{a.customer_id} {a.customer_name}" for a in alerts[:15]]
 
 
