@@ -23,16 +23,12 @@ def dedupe_cmd(
     Example: crm dedupe --min-score 85 --owner me --xlsx duplicates.xlsx
     """
     from crm_cli import customers, dedupe
-    from crm_cli.db.models import Customer
 
     if min_score is not None and not 1 <= min_score <= 100:
         raise typer.BadParameter("--min-score must be from 1 to 100")
     with read_session() as (session, user, _clock):
         clusters = dedupe.find_clusters(session, user=user, min_score=min_score, owners=owner)
-        ids = {i for c in clusters for i in c.customers}
-        from sqlmodel import col, select
-
-        found = {c.id: c for c in session.exec(select(Customer).where(col(Customer.id).in_(ids)))} if ids else {}
+        found = customers.customers_by_id(session, {i for c in clusters for i in c.customers})
         owners = customers.usernames(session, {c.owner_id for c in found.values()})
     if xlsx is not None:
         write_xlsx(xlsx, clusters, found, owners)
