@@ -519,6 +519,12 @@ def show_extras(session: Session, customer: Customer, *, user: User, clock: Cloc
 
 SHOW_EXTRAS: list[Any] = []
 
-from crm_cli.sales_views import customer_sales as _customer_sales  # noqa: E402  (sales: deals, contracts, balance)
+
+def _customer_sales(session: Session, customer: Customer, user: User, clock: Clock) -> dict[str, Any]:
+    """Sales: deals, contracts, balance (imported on use: the sales tables are built only when needed)."""
+    from crm_cli.sales_views import customer_sales
+
+    return customer_sales(session, customer, user, clock)
+
 
 SHOW_EXTRAS.append(_customer_sales)
