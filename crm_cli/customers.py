@@ -482,6 +482,30 @@ def count_customers(session: Session, query: CustomerQuery, *, user: User, clock
     return int(session.exec(stmt).one())
 
 
+def list_customers_counted(
+    session: Session, query: CustomerQuery, *, user: User, clock: Clock
+) -> tuple[list[Customer], int | None]:
+    """``list_customers`` and, when the page is full, ``count_customers`` (None otherwise: the caller knows).
+
+    A text search scans the search column of every customer (one- and two-character terms cannot use the trigram
+    index), so for a search the page's ids and the total come from one scan (a window count over the matching
+    ids), then the page's rows by id: one scan instead of two. Without a search the page stops early in a scan
+    and the count reads an index, which is cheaper than a window over every visible customer."""
+    if not query.search or query.limit is None:
+        found = list_customers(session, query, user=user, clock=clock)
+        full = query.limit is not None and len(found) == query.limit
+        return found, count_customers(session, query, user=user, clock=clock) if full else None
+    if query.sort not in SORTS:
+        raise InvalidInput(f"unknown sort {query.sort!r}: use one of {', '.join(SORTS)}")
+    conds = query_conditions(session, query, user=user, clock=clock)
+    stmt = (select(Customer.id, func.count().over()).where(and_(*conds))
+            .order_by(*SORTS[query.sort], Customer.id).offset(query.offset).limit(query.limit))
+    page = [(int(row[0]), int(row[1])) for row in session.exec(stmt)]  # type: ignore[call-overload]
+    by_id = customers_by_id(session, {i for i, _ in page})
+    found = [by_id[i] for i, _ in page]
+    return found, (page[0][1] if page and len(found) == query.limit else None)
+
+
 def customers_by_id(session: Session, ids: set[int]) -> dict[int, Customer]:
     """The customers with these ids (deleted ones included), by id: one query."""
     if not ids:
