@@ -467,10 +467,22 @@ def query_conditions(session: Session, query: CustomerQuery, *, user: User, cloc
     return conds
 
 
+def _only_visibility(query: CustomerQuery) -> bool:
+    """The query keeps the live customers the user may see, with no other filter."""
+    return not (query.level or query.min_stars is not None or (query.owner or "all").strip() != "all"
+                or query.source or query.region or query.industry or query.due or query.idle_days is not None
+                or query.search or query.is_target is not None or query.deleted)
+
+
 def list_customers(session: Session, query: CustomerQuery, *, user: User, clock: Clock) -> list[Customer]:
     if query.sort not in SORTS:
         raise InvalidInput(f"unknown sort {query.sort!r}: use one of {', '.join(SORTS)}")
-    stmt = select(Customer).where(and_(*query_conditions(session, query, user=user, clock=clock)))
+    condition = and_(*query_conditions(session, query, user=user, clock=clock))
+    if query.sort in ("id", "-id") and query.limit is not None and _only_visibility(query):
+        from crm_cli.db.dialect import no_index
+
+        condition = no_index(condition)  # a scan in id order stops after the page (see no_index)
+    stmt = select(Customer).where(condition)
     stmt = stmt.order_by(*SORTS[query.sort], Customer.id).offset(query.offset)
     if query.limit is not None:
         stmt = stmt.limit(query.limit)
