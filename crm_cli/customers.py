@@ -572,8 +572,19 @@ def show_extras(session: Session, customer: Customer, *, user: User, clock: Cloc
 SHOW_EXTRAS: list[Any] = []
 
 
+NO_SALES: dict[str, list[Any]] = {"deals": [], "contracts": [], "balance": []}
+
+
 def _customer_sales(session: Session, customer: Customer, user: User, clock: Clock) -> dict[str, Any]:
-    """Sales: deals, contracts, balance (imported on use: the sales tables are built only when needed)."""
+    """Sales: deals, contracts, balance. A customer with neither deals nor contracts (most of them) is answered
+    from two index probes, without building the sales tables (~9 SQLModel classes, ~50 ms)."""
+    from sqlalchemy import column, exists, table
+
+    deals, contracts = table("deals", column("customer_id")), table("contracts", column("customer_id"))
+    has_sales = session.execute(select(or_(exists().where(deals.c.customer_id == customer.id),
+                                           exists().where(contracts.c.customer_id == customer.id)))).scalar()
+    if not has_sales:
+        return {key: [] for key in NO_SALES}
     from crm_cli.sales_views import customer_sales
 
     return customer_sales(session, customer, user, clock)
