@@ -34,7 +34,9 @@ DEFAULT_DAYS = 7
 @dataclass(frozen=True, slots=True)
 class Alert:
     """One thing a user should look at. ``item_key`` identifies the item within its kind (e.g. "customer:42");
-    together with ``user_id``, ``kind`` and ``due`` it is the delivery key."""
+    together with ``user_id``, ``kind`` and ``due`` it is the delivery key. Kinds that name two states of one item
+    (a payment due, then overdue) give the same ``family``, which then stands for the kind in the delivery key,
+    so that the item is not alerted again when it changes state."""
 
     user_id: int
     kind: str
@@ -43,10 +45,11 @@ class Alert:
     due: date
     text: str
     item_key: str
+    family: str = ""
 
     @property
     def key(self) -> tuple[int, str, str, date]:
-        return (self.user_id, self.kind, self.item_key, self.due)
+        return (self.user_id, self.family or self.kind, self.item_key, self.due)
 
 
 AlertProvider = Callable[[Session, Clock, int, "set[int] | None"], list[Alert]]
