@@ -32,6 +32,11 @@ class HomeScreen(DbWork, Screen[None]):
         self.data: Home | None = None
         self.row_ids: list[int] = []
 
+    @property
+    def loaded(self) -> bool:
+        """All of Home's data is in its widgets."""
+        return self.data is not None
+
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal():
