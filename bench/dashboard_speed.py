@@ -144,10 +144,16 @@ def send_key(app: Any, key: str) -> None:
 
 
 def home_loaded(app: Any) -> bool:
+    """Home is the current screen with all its data in its widgets, and no table waits to lay out new rows (a
+    DataTable measures added rows when the app is next idle: until then the frame shows no rows)."""
+    from textual.widgets import DataTable
+
     from crm_cli.tui.screens.home import HomeScreen
 
     screen = app.screen
-    return isinstance(screen, HomeScreen) and getattr(screen, "loaded", getattr(screen, "data", None) is not None)
+    if not (isinstance(screen, HomeScreen) and getattr(screen, "loaded", getattr(screen, "data", None) is not None)):
+        return False
+    return not any(table._require_update_dimensions for table in screen.query(DataTable))
 
 
 async def child_start(db: Path, user: str, size: tuple[int, int]) -> None:
