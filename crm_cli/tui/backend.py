@@ -10,9 +10,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from crm_cli.customers import CustomerQuery
+if TYPE_CHECKING:
+    from crm_cli.customers import CustomerQuery
 
 PAGE_SIZE = 100
 COUNT_CAP = 10_000  # beyond this the status line says "10,000+" instead of counting every match

@@ -9,14 +9,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 
 from crm_cli.customers import CustomerQuery
 from crm_cli.errors import CrmError
 from crm_cli.tui.app import DataChanged
 from crm_cli.tui.backend import Page, Row
 from crm_cli.tui.base import DbWork, TextInput
-from crm_cli.tui.widgets import PagedList
+from crm_cli.tui.widgets import Footer, PagedList
 from crm_cli.vocab import LEVEL_ZH
 
 SORT_CHOICES = [("id", "id"), ("name", "name"), ("next follow-up", "next"), ("last follow-up (oldest)", "last"),

@@ -8,12 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
-from crm_cli.tui.app import DataChanged
+from crm_cli.tui.app import DataChanged, Opened
 from crm_cli.tui.backend import Home, Row
 from crm_cli.tui.base import DbWork
-from crm_cli.tui.widgets import fit
+from crm_cli.tui.widgets import Footer, fit
 from crm_cli.vocab import LEVEL_ZH, Level
 
 SECTIONS = (("overdue", "Overdue"), ("due_today", "Due today"), ("never_contacted", "Never contacted"),
@@ -31,12 +31,18 @@ class HomeScreen(DbWork, Screen[None]):
         super().__init__()
         self.data: Home | None = None
         self.row_ids: list[int] = []
+        self._opened = False
+
+    @property
+    def loaded(self) -> bool:
+        """All of Home's data is in its widgets."""
+        return self.data is not None
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal():
             with Vertical(id="agenda-pane"):
-                yield Static("Today", id="agenda-title", classes="pane-title")
+                yield Static("Opening the database…", id="agenda-title", classes="pane-title")
                 yield DataTable(id="agenda", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="side"):
                 yield Static(id="levels", classes="card")
@@ -49,6 +55,17 @@ class HomeScreen(DbWork, Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#agenda", DataTable)
         table.add_columns("When", "ID", "Customer", "Level", "Phone", "Next")
+        if self.app.me is not None:  # type: ignore[attr-defined]
+            self.on_opened()
+
+    def on_opened(self, event: Opened | None = None) -> None:
+        """The app has opened the database: show the data it fetched meanwhile (or load it)."""
+        if event is not None and event.failed:
+            self.query_one("#agenda-title", Static).update("Could not open the database")
+            return
+        if self._opened:
+            return
+        self._opened = True
         prefetched, self.app.prefetched_home = self.app.prefetched_home, None  # type: ignore[attr-defined]
         if prefetched is not None:
             self.show(prefetched)
