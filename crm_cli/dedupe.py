@@ -23,7 +23,7 @@ from sqlmodel import select as sm_select
 
 from crm_cli import normalize, settings
 from crm_cli.db.models import Customer, CustomerToken, User
-from crm_cli.matching import DEFAULT_MIN_SCORE, Features, score_pair
+from crm_cli.matching import DEFAULT_MIN_SCORE, FeatureColumns, Features, score_many, score_pair
 
 settings.register(
     settings.SettingSpec("dedupe.phone_region", str, "CN",
@@ -479,32 +479,19 @@ def candidate_pairs(rows: list[Any], cutoff: int, threshold: int = DEFAULT_MIN_S
 
 
 def score_rows(rows: list[Any], threshold: int, stats: SearchStats | None = None) -> list[Pair]:
-    """All pairs of ``rows`` scoring at least ``threshold``, with reasons."""
+    """All pairs of ``rows`` scoring at least ``threshold``, with reasons (``matching.score_pair``, computed for
+    all candidate pairs at once by ``matching.score_many``)."""
     if len(rows) < 2:
         return []
     cutoff = max(threshold - 20, 30)
     ii, jj, _pre = candidate_pairs(rows, cutoff, threshold)
-    feats: dict[int, Features] = {}
-
-    def feat(i: int) -> Features:
-        f = feats.get(i)
-        if f is None:
-            r = rows[i]
-            f = feats[i] = Features.from_keys(r.name_key, r.city_key, r.phone_key, r.email_key, r.credit_key,
-                                              r.address_key)
-        return f
-
-    out: list[Pair] = []
-    scored = 0
-    for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
-        a, b = feat(i), feat(j)
-        scored += 1
-        score, reasons = score_pair(a, b)
-        if score >= threshold:
-            out.append(Pair(rows[i].id, rows[j].id, score, reasons))
+    keep, scores, reasons = score_many(FeatureColumns(rows), ii, jj, threshold)
+    ids = [r.id for r in rows]
+    out = [Pair(ids[i], ids[j], score, why) for i, j, score, why
+           in zip(ii[keep].tolist(), jj[keep].tolist(), scores.tolist(), reasons, strict=True)]
     if stats is not None:
         stats.candidate_pairs = len(ii)
-        stats.scored_pairs = scored
+        stats.scored_pairs = len(ii)
         stats.matched_pairs = len(out)
     return out
 
