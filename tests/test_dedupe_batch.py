@@ -90,3 +90,27 @@ def test_name_and_address_similarity_many_match_the_single_versions() -> None:
     left, right = zip(*itertools.product(addresses, addresses), strict=True)
     similarity, _ = address_similarity_many(list(left), list(right))
     assert similarity.tolist() == [address_similarity(a, b) for a, b in zip(left, right, strict=True)]
+
+
+def test_dedupe_json_writer_prints_what_json_dumps_prints() -> None:
+    import io
+    import json
+
+    from crm_cli.commands.dedupe import write_json
+    from crm_cli.dedupe import Cluster, Pair
+
+    clusters = [
+        Cluster([3, 7, 12], [Pair(3, 7, 100, ["same phone", "name 94% after normalising"]),
+                             Pair(7, 12, 81, ['different city (深圳 ≠ 广州)', 'say "hi" \\ tab\t'])]),
+        Cluster([1, 2], [Pair(1, 2, 80, [])]),
+        Cluster([5], []),
+        Cluster([], []),
+    ]
+    for data in (clusters, clusters[:1], []):
+        out = io.StringIO()
+        write_json(out, data)
+        expected = json.dumps({"clusters": [
+            {"customers": c.customers,
+             "pairs": [{"a": p.a, "b": p.b, "score": p.score, "reasons": p.reasons} for p in c.pairs]}
+            for c in data]}, ensure_ascii=False, indent=2) + "\n"  # fmt: skip
+        assert out.getvalue() == expected
