@@ -237,36 +237,42 @@ def name_similarity_many(left: list[str], right: list[str]) -> Any:
 
 def address_similarity_many(left: list[str], right: list[str]) -> tuple[Any, Any]:
     """(``address_similarity`` of each pair of non-empty addresses, whether their house numbers differ) as numpy
-    arrays; ``_numbers_differ`` is what ``score_pair`` asks next, so it is computed here once."""
+    arrays; ``_numbers_differ`` is what ``score_pair`` asks next, so it is computed here once. Each distinct
+    address is prepared once: its numbers, its words sorted (token_sort_ratio is ratio on those) and its street
+    (numbers removed, words sorted)."""
     import numpy as np
     from rapidfuzz import fuzz
     from rapidfuzz.process import cpdist
 
     n = len(left)
+    index: dict[str, int] = {}
+    ia = np.fromiter((index.setdefault(a, len(index)) for a in left), dtype=np.int64, count=n)
+    ib = np.fromiter((index.setdefault(b, len(index)) for b in right), dtype=np.int64, count=n)
+    texts = list(index)
+    numbers = [frozenset(_NUMBERS.findall(t)) for t in texts]
+    number_code: dict[frozenset[str], int] = {}
+    # One number: its code; none: -1; several: -2 (compared as sets below).
+    single = np.fromiter((-1 if not ns else number_code.setdefault(ns, len(number_code)) if len(ns) == 1 else -2
+                          for ns in numbers), dtype=np.int64, count=len(texts))  # fmt: skip
+    sa, sb = single[ia], single[ib]
+    differ = (sa >= 0) & (sb >= 0) & (sa != sb)
+    for k in np.nonzero(((sa == -2) & (sb != -1)) | ((sb == -2) & (sa != -1)))[0].tolist():
+        na, nb = numbers[ia[k]], numbers[ib[k]]
+        differ[k] = not (na <= nb or nb <= na)
     out = np.full(n, 100, dtype=np.int64)
-    differ = np.zeros(n, dtype=bool)
-    numbers: dict[str, set[str]] = {}
-
-    def numbers_of(text: str) -> set[str]:
-        found = numbers.get(text)
-        if found is None:
-            found = numbers[text] = set(_NUMBERS.findall(text))
-        return found
-
-    for k, (a, b) in enumerate(zip(left, right, strict=True)):
-        na, nb = numbers_of(a), numbers_of(b)
-        differ[k] = bool(na and nb) and not (na <= nb or nb <= na)
-    todo = np.nonzero(np.fromiter((a != b for a, b in zip(left, right, strict=True)), dtype=bool, count=n))[0]
+    todo = np.nonzero(ia != ib)[0]
     if len(todo):
-        a_s = [left[k] for k in todo.tolist()]
-        b_s = [right[k] for k in todo.tolist()]
-        score = np.maximum(cpdist(a_s, b_s, scorer=fuzz.ratio, dtype=np.float64, workers=-1),
-                           cpdist(a_s, b_s, scorer=fuzz.token_sort_ratio, dtype=np.float64, workers=-1))
+        a, b = ia[todo].tolist(), ib[todo].tolist()
+        words = [" ".join(sorted(t.split())) for t in texts]
+        score = np.maximum(
+            cpdist([texts[x] for x in a], [texts[x] for x in b], scorer=fuzz.ratio, dtype=np.float64, workers=-1),
+            cpdist([words[x] for x in a], [words[x] for x in b], scorer=fuzz.ratio, dtype=np.float64, workers=-1))
         pick = np.nonzero(differ[todo])[0]
         if len(pick):
-            street = cpdist([_NUMBERS.sub(" ", a_s[x]) for x in pick.tolist()],
-                            [_NUMBERS.sub(" ", b_s[x]) for x in pick.tolist()],
-                            scorer=fuzz.token_sort_ratio, dtype=np.float64, workers=-1)
+            streets = [" ".join(sorted(_NUMBERS.sub(" ", t).split())) for t in texts]
+            chosen = pick.tolist()
+            street = cpdist([streets[a[x]] for x in chosen], [streets[b[x]] for x in chosen], scorer=fuzz.ratio,
+                            dtype=np.float64, workers=-1)
             score[pick] = np.where(street >= 85, 60.0, np.minimum(score[pick], 30.0))
         out[todo] = np.rint(score).astype(np.int64)
     return out, differ
@@ -370,14 +376,20 @@ def score_many(cols: FeatureColumns, ii: Any, jj: Any, threshold: int) -> tuple[
     score = np.where(city_diff, np.minimum(score, 70.0), score)
     final = np.where(credit_diff, np.minimum(ns, 40), np.rint(np.minimum(score, 100.0)).astype(np.int64))
     keep = np.nonzero(final >= threshold)[0]
-    # Reasons depend on a few flags only: build each distinct combination once.
-    signature = np.stack([
-        ns, same_name, credit_diff, credit_same, phone_same, email_same, domain_same, address_kind,
-        np.where(city_diff, city_a, -1), np.where(city_diff, city_b, -1),
-    ], axis=1)[keep].astype(np.int64)  # fmt: skip
-    distinct, inverse = np.unique(signature, axis=0, return_inverse=True)
+    # Reasons depend on a few flags only: build each distinct combination once. Packed into one integer: the
+    # cities (code + 1, when they differ and count) above 16 bits of name score and flags.
+    cities_n = int(cols.city.max(initial=-1)) + 2
+    flags = (ns + (same_name << 7) + (credit_diff << 8) + (credit_same << 9) + (phone_same << 10)
+             + (email_same << 11) + (domain_same << 12) + (address_kind << 13))
+    city_pair = np.where(city_diff, (city_a + 1) * cities_n + city_b + 1, 0)
+    distinct, inverse = np.unique((city_pair[keep] << 16) + flags[keep], return_inverse=True)
     cities = _by_code([c or "" for c in cols.cities], cols.city)
-    built = [tuple(_reasons(row, cities)) for row in distinct.tolist()]
+    built = []
+    for packed in distinct.tolist():
+        pair, bits = divmod(packed, 1 << 16)
+        row = [bits & 127, *((bits >> shift) & 1 for shift in range(7, 13)), bits >> 13,
+               pair // cities_n - 1, pair % cities_n - 1]
+        built.append(tuple(_reasons(row, cities)))
     reasons = [list(built[x]) for x in inverse.reshape(-1).tolist()]
     return keep, final[keep], reasons
 
