@@ -26,3 +26,10 @@ def greatest(*values: Any) -> Any:
 def least(*values: Any) -> Any:
     """The smallest of the values (SQLite's scalar min; NULL when any value is NULL)."""
     return func.min(*values)
+
+
+def in_id_order(stmt: Any, table: Any) -> Any:
+    """Read ``table`` by its primary key only (SQLite's ``NOT INDEXED``): for a query bounded to a range of ids
+    that stops after a few rows in id order, where the planner would otherwise scan a whole secondary index
+    because of an equality on one of its columns (``deleted_at IS NULL``)."""
+    return stmt.with_hint(table, "NOT INDEXED", dialect_name="sqlite")
