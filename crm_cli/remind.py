@@ -34,7 +34,9 @@ DEFAULT_DAYS = 7
 @dataclass(frozen=True, slots=True)
 class Alert:
     """One thing a user should look at. ``item_key`` identifies the item within its kind (e.g. "customer:42");
-    together with ``user_id``, ``kind`` and ``due`` it is the delivery key."""
+    together with ``user_id``, ``kind`` and ``due`` it is the delivery key. Kinds that name two states of one item
+    (a payment due, then overdue) give the same ``family``, which then stands for the kind in the delivery key,
+    so that the item is not alerted again when it changes state."""
 
     user_id: int
     kind: str
@@ -43,10 +45,11 @@ class Alert:
     due: date
     text: str
     item_key: str
+    family: str = ""
 
     @property
     def key(self) -> tuple[int, str, str, date]:
-        return (self.user_id, self.kind, self.item_key, self.due)
+        return (self.user_id, self.family or self.kind, self.item_key, self.due)
 
 
 AlertProvider = Callable[[Session, Clock, int, "set[int] | None"], list[Alert]]
@@ -104,12 +107,14 @@ def _local_date(value: datetime | None, clock: Clock) -> str:
     return value.astimezone(clock.tz).date().isoformat() if value else "never"
 
 
-def sweep_conditions(session: Session, clock: Clock, *, ahead: timedelta = timedelta(0)) -> tuple[Any, Any | None, Any | None, Any]:
+def sweep_conditions(session: Session, clock: Clock, *, ahead: timedelta = timedelta(0),
+                     rules: Any = None) -> tuple[Any, Any | None, Any | None, Any]:
     """(base, idle, unwon, rules): SQL conditions that say whether the sweep would take a customer at
-    ``clock.now + ahead``. ``idle``/``unwon`` are None when that rule is off."""
+    ``clock.now + ahead``. ``idle``/``unwon`` are None when that rule is off. ``rules``: the pool rules if the
+    caller has read them already."""
     from crm_cli.pool import rules as pool_rules
 
-    rules = pool_rules(session)
+    rules = rules if rules is not None else pool_rules(session)
     now = clock.now + ahead
     c = Customer.__table__.c  # type: ignore[attr-defined]
     skip = sorted({*rules.exempt_levels, Level.INVALID.value})
@@ -149,8 +154,8 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
     minutes = int(offset.total_seconds() // 60) if offset is not None else 0
     rows = session.execute(
         select(c.id, c.owner_id, is_idle, bulk.local_date(c.last_followup_at, minutes),
-               bulk.local_date(c.owned_since, minutes)).where(cond).order_by(c.id)
-    ).all()  # fmt: skip
+               bulk.local_date(c.owned_since, minutes)).where(cond)
+    ).all()  # fmt: skip  # no ORDER BY: ix_customers_owner_clock covers it, in owner order; sorted below
     if not rows:
         return []
     found = []
@@ -244,26 +249,29 @@ def _pool_deadline(c: Any, rules: Any, clock: Clock) -> Any:
 
 
 def pool_warning_alerts(session: Session, clock: Clock, days: int, user_ids: set[int] | None, *,
-                        limit: int | None = None) -> list[Alert]:
+                        limit: int | None = None, fresh_only: bool = False) -> list[Alert]:
     """Customers that will return to the pool within ``pool.warn_days`` unless followed up (or won).
-    ``limit``: only the ones due first (ordered in SQL: a rep's Home shows 15 of possibly thousands)."""
+    ``limit``: only the ones due first (ordered in SQL: a rep's Home shows 15 of possibly thousands).
+    ``fresh_only`` leaves out delivered ones before the names are read.
+
+    The candidates come from the covering ix_customers_owner_clock (no name in the SELECT: with it SQLite would
+    read the table row of every owned customer); names are read by id for the alerts that are kept."""
     from crm_cli.pool import rules as pool_rules
 
     rules = pool_rules(session)
     if rules.warn_days <= 0:
         return []
-    base, idle, unwon, _ = sweep_conditions(session, clock, ahead=timedelta(days=rules.warn_days))
+    base, idle, unwon, _ = sweep_conditions(session, clock, ahead=timedelta(days=rules.warn_days), rules=rules)
     rules_on = [r for r in (idle, unwon) if r is not None]
     if not rules_on:
         return []
     c = Customer.__table__.c  # type: ignore[attr-defined]
-    stmt = (select(c.id, c.name, c.owner_id, c.level, c.last_followup_at, c.owned_since)
+    stmt = (select(c.id, c.owner_id, c.level, c.last_followup_at, c.owned_since)
             .where(base, or_(*rules_on), *([c.owner_id.in_(sorted(user_ids))] if user_ids is not None else [])))
     if limit is not None:
         stmt = stmt.order_by(_pool_deadline(c, rules, clock), c.id).limit(limit)
-    rows = session.execute(stmt).all()
-    out = []
-    for cid, name, owner_id, level, last_at, since in rows:
+    found = []
+    for cid, owner_id, level, last_at, since in session.execute(stmt).all():
         deadlines = []
         if rules.idle_days > 0:
             start = max(t for t in (last_at, since) if t is not None) if (last_at or since) else clock.now
@@ -272,10 +280,24 @@ def pool_warning_alerts(session: Session, clock: Clock, days: int, user_ids: set
         if rules.unwon_days > 0 and level != Level.WON.value and since is not None:
             deadlines.append((since + timedelta(days=rules.unwon_days), f"not won since assignment {_local_date(since, clock)}"))
         when, why = min(deadlines, key=lambda d: d[0])
-        due = when.astimezone(clock.tz).date()
-        out.append(Alert(owner_id, "pool_warning", cid, name, due,
-                         f"returns to the pool on {due.isoformat()} ({why})", f"customer:{cid}"))
-    return out
+        found.append((cid, owner_id, when.astimezone(clock.tz).date(), why))
+    if fresh_only and found:
+        from crm_cli.db import bulk
+
+        keep = bulk.undelivered(session, [(owner_id, "pool_warning", f"customer:{cid}", due)
+                                          for cid, owner_id, due, _why in found])
+        found = [found[i] for i in keep]
+    names = _names(session, {cid for cid, *_rest in found})
+    return [Alert(owner_id, "pool_warning", cid, names.get(cid, ""), due,
+                  f"returns to the pool on {due.isoformat()} ({why})", f"customer:{cid}")
+            for cid, owner_id, due, why in found]
+
+
+def _names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    c = Customer.__table__.c  # type: ignore[attr-defined]
+    return {int(i): n for i, n in session.execute(select(c.id, c.name).where(c.id.in_(sorted(ids))))}
 
 
 def birthday_alerts(
@@ -319,6 +341,7 @@ def birthday_alerts(
 register_alert_provider(followup_alerts)
 FRESH_AWARE.add(followup_alerts)
 register_alert_provider(pool_warning_alerts)
+FRESH_AWARE.add(pool_warning_alerts)
 register_alert_provider(birthday_alerts)
 FRESH_AWARE.add(birthday_alerts)
 

@@ -93,6 +93,21 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         conn.exec_driver_sql(sql, params)
 
 
+def replace_tokens(session: Session, table: Table, rows: list[tuple[str, int]], *, new_from: int,
+                   updated: Sequence[int] = ()) -> None:
+    """Replace the blocking tokens ``(token, customer_id)`` of the customers a bulk write created (ids from
+    ``new_from`` up) and ``updated``: their old rows go, ``rows`` come in, in key order (each index page is then
+    written once instead of at random)."""
+    conn = session.connection()
+    conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE customer_id >= ?", (new_from,))
+    for part in chunks(sorted(set(updated))):
+        conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE customer_id IN ({', '.join('?' * len(part))})",
+                             tuple(part))
+    rows.sort()
+    for part in chunks(rows, 50000):
+        conn.exec_driver_sql(f"INSERT INTO {table.name} (token, customer_id) VALUES (?, ?)", part)
+
+
 def update_rows(session: Session, table: Table, rows: list[dict[str, Any]], columns: Iterable[str]) -> None:
     """``UPDATE table SET col = :col ... WHERE id = :_id`` for every row (each dict holds ``_id`` and the columns)."""
     cols = list(columns)
