@@ -100,3 +100,21 @@ def test_the_fast_path_answers_when_the_window_holds_the_page_and_defers_otherwi
         assert first(rare) is None  # fewer matches than a page among the first ids: the general query runs
         assert first(replace(common, sort="name")) is None
         assert first(replace(common, offset=1)) is None  # the page ends beyond a quarter of the window
+
+
+@pytest.mark.usefixtures("world")
+@pytest.mark.parametrize("user", ["wang", "boss"])
+def test_the_match_count_is_the_one_the_general_count_gives(db: Any, db_path: Any, clock: Any, user: str) -> None:
+    from crm_cli.customers import CustomerQuery, count_customers
+    from crm_cli.users import get_user
+
+    b = backend(db_path, user)
+    try:
+        for search in (None, "明达", "明", "有限公司", "acme", "zzz", "华 电子", "明 有限公司"):
+            for extra in ({}, {"owner": "me"}, {"level": ["potential"]}):
+                query = CustomerQuery(search=search, **extra)  # type: ignore[arg-type]
+                with db.read() as session:
+                    expected = count_customers(session, query, user=get_user(session, user), clock=clock)
+                assert b.count(query) == expected, (search, extra)
+    finally:
+        b.close()
