@@ -426,7 +426,7 @@ class CustomerQuery:
 
 
 def query_conditions(session: Session, query: CustomerQuery, *, user: User, clock: Clock) -> list[Any]:
-    conds: list[Any] = [visible_clause(user)]
+    conds: list[Any] = [visible_clause(user, indexed=not query.search)]  # a search scans (see visible_clause)
     conds.append(col(Customer.deleted_at).is_not(None) if query.deleted else col(Customer.deleted_at).is_(None))
     if query.level:
         conds.append(col(Customer.level).in_([parse_level(v).value for v in query.level]))

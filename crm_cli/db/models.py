@@ -43,20 +43,24 @@ class User(SQLModel, table=True):
 class Customer(SQLModel, table=True):
     __tablename__ = "customers"
     __table_args__ = (
-        Index("ix_customers_owner_due", "owner_id", "next_followup_on", "level", "deleted_at"),  # 0003
-        Index("ix_customers_owner_clock", "owner_id", "last_followup_at", "owned_since", "level", "deleted_at"),
-        # Covers every report query on customers (crm_cli.reports): no table lookups on 100k rows.
-        Index("ix_customers_report", "owner_id", "deleted_at", "created_at", "level", "last_followup_at", "stars",
+        # The index set is reviewed as a whole in migration 0009: few indexes contain owner_id (a sweep rewrites
+        # each of them for every customer it returns to the pool); the per-owner ones are partial.
+        Index("ix_customers_owner_due", "owner_id", "next_followup_on", "level", "deleted_at",
+              sqlite_where=text("owner_id IS NOT NULL")),
+        Index("ix_customers_owner_clock", "owner_id", "last_followup_at", "owned_since", "level", "deleted_at",
+              sqlite_where=text("owner_id IS NOT NULL")),
+        # Covers every report query on customers (crm_cli.reports), the dashboard's numbers and the pool.
+        Index("ix_customers_report", "owner_id", "created_at", "deleted_at", "level", "last_followup_at", "stars",
               "is_target", "source", "region", "industry"),
-        # 0007b: customers won in a window (reports), and the few deleted ones.
-        Index("ix_customers_won", "won_on", "deleted_at", "owner_id", "level"),
+        # Customers won in a window (reports), and the few deleted ones.
+        Index("ix_customers_won", "won_on", "deleted_at", "owner_id", "level", sqlite_where=text("won_on IS NOT NULL")),
         Index("ix_customers_deleted", "deleted_at", sqlite_where=text("deleted_at IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     code: str | None = Field(default=None, unique=True)
     name: str = Field(index=True)
-    level: str = Field(default="potential", index=True)
+    level: str = "potential"
     stars: int = 0
     source: str | None = None
     region: str | None = None
@@ -74,7 +78,7 @@ class Customer(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="users.id")
     updated_at: datetime | None = _instant()
     updated_by: int | None = Field(default=None, foreign_key="users.id")
-    last_followup_at: datetime | None = _instant(index=True)
+    last_followup_at: datetime | None = _instant()
     next_followup_on: date | None = Field(default=None, index=True)
     custom: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     deleted_at: datetime | None = _instant()
