@@ -138,8 +138,9 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
     """Return every customer that breaks a pool rule to the pool, recording why. Bulk SQL; see the module doc.
 
     Step 1 reads only indexed columns (ids, owners, rule, local dates of the last follow-up and of the assignment:
-    SQLite computes those at the current UTC offset of the zone); step 2 puts the ids in a temporary table and
-    reads the names in id order; then history, shares and the conditional UPDATE work set-wise on that table."""
+    SQLite computes those at the current UTC offset of the zone) from the covering ix_customers_owner_clock;
+    step 2 puts the ids in a temporary table; then the conditional UPDATE (returning the names), the history
+    (INSERT ... SELECT) and the shares work set-wise on that table. A dry run reads the names instead."""
     from crm_cli.db import bulk
 
     base, idle, unwon, rules = sweep_conditions(session, clock)
@@ -167,9 +168,19 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
         found.append((int(cid), int(owner_id), why))
     bulk.enlarge_cache(session)
     ids = bulk.load_sweep(session, found)
-    names = dict(session.execute(select(ids.c.id, c.name).join_from(ids, Customer.__table__, c.id == ids.c.id)).all())  # type: ignore[arg-type]
-    swept = [Swept(cid, names.get(cid, ""), owner_id, why) for cid, owner_id, why in found]
-    if not dry_run:
+    # ``id IN (SELECT id FROM tmp_sweep)``: SQLite walks the temporary table in id order and seeks each customer
+    # by rowid (a join lets it scan every customer instead).
+    in_sweep = c.id.in_(select(ids.c.id))
+    if dry_run:
+        names = dict(session.execute(select(c.id, c.name).where(in_sweep)).all())  # type: ignore[arg-type]
+    else:
+        # The conditional update: owner and dates are checked again by the UPDATE itself, under the write lock.
+        # RETURNING gives the names from the rows the UPDATE visits anyway.
+        names = dict(session.execute(
+            update(Customer.__table__).where(in_sweep, cond)  # type: ignore[arg-type]
+            .values(owner_id=None, owned_since=None).returning(c.id, c.name)
+        ).all())  # fmt: skip
+        assert len(names) == len(found), (len(names), len(found))  # one write transaction: nothing differs
         history = OwnershipEvent.__table__  # type: ignore[attr-defined]
         at = bindparam("sweep_at", value=clock.now, type_=UTCDateTime())
         session.execute(insert(history).from_select(
@@ -178,12 +189,7 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
         ))  # fmt: skip
         shares = CustomerShare.__table__  # type: ignore[attr-defined]
         session.execute(delete(shares).where(shares.c.customer_id.in_(select(ids.c.id))))
-        # The conditional update: owner and dates are checked again by the UPDATE itself, under the write lock.
-        done = session.execute(
-            update(Customer.__table__).where(c.id.in_(select(ids.c.id)), cond)  # type: ignore[arg-type]
-            .values(owner_id=None, owned_since=None)
-        ).rowcount  # fmt: skip
-        assert done == len(swept), (done, len(swept))  # one write transaction: nothing can differ in between
+    swept = [Swept(cid, names.get(cid, ""), owner_id, why) for cid, owner_id, why in found]
     swept.sort(key=lambda s: (s.from_user_id, s.customer_id))
     return swept
 

@@ -58,3 +58,21 @@ def test_owner_queries_can_use_the_partial_owner_indexes(db, sql: str) -> None:
     plan = " ".join(str(r[-1]) for r in con.execute("EXPLAIN QUERY PLAN " + sql))
     con.close()
     assert re.search(r"INDEX ix_customers_owner_(due|clock)", plan), plan
+
+
+def test_the_upgrade_keeps_payment_deliveries_under_their_new_family(db_path) -> None:
+    from crm_cli.db.engine import Database, make_engine, run_migrations
+
+    engine = make_engine(db_path)
+    with engine.begin() as conn:
+        run_migrations(conn, target="0007b")
+        conn.exec_driver_sql("INSERT INTO users (id, username, display_name, role, active) VALUES (1, 'wang', '', 'rep', 1)")
+        for kind in ("payment_due", "payment_overdue", "followup"):
+            conn.exec_driver_sql("INSERT INTO alert_deliveries (user_id, kind, item_key, due, delivered_at) "
+                                 f"VALUES (1, '{kind}', 'installment:7', '2026-12-01', '2026-11-30 01:00:00')")
+    engine.dispose()
+    Database(db_path).open().dispose()
+    con = sqlite3.connect(db_path)
+    assert sorted(con.execute("SELECT kind, item_key FROM alert_deliveries")) == [
+        ("followup", "installment:7"), ("payment", "installment:7")]
+    con.close()

@@ -354,14 +354,15 @@ async def test_text_typed_while_a_page_query_runs_is_searched_once_with_the_late
         await settle(pilot)
         await pilot.press("f3")
         await settle(pilot)
+        import threading
+
         searched = []
         customers = app.backend.customers
+        typed = threading.Event()
 
         def slow_customers(query: Any, **kwargs: Any) -> Any:
-            import time
-
             searched.append(query.search)
-            time.sleep(0.2)  # a slow query: the texts below arrive while it runs
+            typed.wait(10)  # a slow query: the texts below arrive while it runs (released once all are typed)
             return customers(query, **kwargs)
 
         app.backend.customers = slow_customers
@@ -369,6 +370,7 @@ async def test_text_typed_while_a_page_query_runs_is_searched_once_with_the_late
         for text in ("广", "广州", "广州华", "华信"):
             search.value = text
             await pilot.pause()
+        typed.set()
         await settle(pilot, 0.3)
         assert searched == ["广", "华信"]
         assert app.screen.page.query.search == "华信"

@@ -584,3 +584,13 @@ def test_import_keys_use_the_phone_region_setting(tmp_path: Path, db: Any, clock
     with db.write() as session:
         index_ids(session, [c.id])
     assert imported == _tokens(db)
+
+
+def test_a_key_shared_by_several_customers_matches_the_oldest(tmp_path: Path, db: Any, clock: Any,
+                                                              make_customer: Any) -> None:
+    first = make_customer("明达电子", phone="0755-86001234")
+    make_customer("华信贸易", phone="0755 8600 1234")
+    make_customer("远航物流", phone="075586001234")
+    result = run(db, clock, xlsx(tmp_path / "p.xlsx", [["客户名称", "电话"], ["新公司", "(0755) 86001234"]]),
+                 dry_run=True)
+    assert result.duplicates == [{"row": 2, "customer_id": first.id, "reason": "same phone", "action": "skip"}]

@@ -120,21 +120,29 @@ def update_rows(session: Session, table: Table, rows: list[dict[str, Any]], colu
 
 def lookup(session: Session, table: Table, column: str, keys: Iterable[str], *, live_only: bool = True,
            extra: tuple[str, ...] = ()) -> dict[str, list[tuple[Any, ...]]]:
-    """{key: [(id, *extra), ...]} for the rows whose ``column`` is one of ``keys``: one query per chunk of keys,
-    using the column's index. Plain driver SQL: compiling a 5,000-parameter IN through SQLAlchemy costs more
-    than running it."""
+    """{key: [(id, *extra), ...]} (each list in id order) for the rows whose ``column`` is one of ``keys``: one
+    query per chunk of keys, using the column's index. Plain driver SQL: compiling a 5,000-parameter IN through
+    SQLAlchemy costs more than running it.
+
+    The SQL steers SQLite's planner to the column's index: with ``ORDER BY id``, or with an indexable
+    ``deleted_at IS NULL`` beside 5,000 IN terms, it chose to scan the table (or an index led by deleted_at) once
+    per chunk instead, 30x slower on 100k customers (the unary ``+`` keeps deleted_at a filter; rows are sorted
+    here)."""
     wanted = sorted({k for k in keys if k})
     out: dict[str, list[tuple[Any, ...]]] = {}
     table.c[column]  # noqa: B018 - refuse unknown columns before building SQL
     for name in extra:
         table.c[name]  # noqa: B018
     cols = ", ".join((column, "id", *extra))
-    live = " AND deleted_at IS NULL" if live_only else ""
+    live = " AND +deleted_at IS NULL" if live_only else ""
     conn = session.connection()
     for part in chunks(wanted):
-        sql = f"SELECT {cols} FROM {table.name} WHERE {column} IN ({', '.join('?' * len(part))}){live} ORDER BY id"
+        sql = f"SELECT {cols} FROM {table.name} WHERE {column} IN ({', '.join('?' * len(part))}){live}"
         for key, *rest in conn.exec_driver_sql(sql, tuple(part)):
             out.setdefault(key, []).append(tuple(rest))
+    for found in out.values():
+        if len(found) > 1:
+            found.sort(key=lambda r: r[0])
     return out
 
 

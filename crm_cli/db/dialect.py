@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, literal_column
+from sqlalchemy import false, func, literal_column
 
 
 def month_day(column: Any) -> Any:
@@ -26,6 +26,14 @@ def greatest(*values: Any) -> Any:
 def least(*values: Any) -> Any:
     """The smallest of the values (SQLite's scalar min; NULL when any value is NULL)."""
     return func.min(*values)
+
+
+def no_index(condition: Any) -> Any:
+    """``condition`` as a term no index can answer (wrapped in a function; same truth value), so that SQLite reads
+    the table in rowid order. For the first page of a listing in id order that most rows pass, that scan stops
+    after the page, where an index on a column of the condition would make SQLite sort every match: sampled
+    planner statistics (``ANALYZE`` under ``analysis_limit``) call ``deleted_at IS NULL`` selective."""
+    return func.coalesce(condition, false())
 
 
 def in_id_order(stmt: Any, table: Any) -> Any:

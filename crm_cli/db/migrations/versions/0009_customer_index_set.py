@@ -23,6 +23,10 @@ remind) use which index; this revision keeps what they use and drops or narrows 
 - ix_customers_won: partial, ``WHERE won_on IS NOT NULL`` (the funnel asks for a won_on window): the sweep, which
   skips won customers, no longer touches it.
 
+Data: `crm remind` now records a payment alert under the family ``payment`` (due and overdue are one item, so it
+is not alerted again when it becomes overdue); deliveries recorded as ``payment_due``/``payment_overdue`` are
+renamed so that the first run after the upgrade does not repeat them.
+
 Revision ID: 0009
 Revises: 0007b
 """
@@ -52,6 +56,8 @@ def upgrade() -> None:
     op.create_index("ix_customers_report", "customers", REPORT)
     op.create_index("ix_customers_won", "customers", ["won_on", "deleted_at", "owner_id", "level"],
                     sqlite_where=sa.text("won_on IS NOT NULL"))
+    op.execute("UPDATE OR IGNORE alert_deliveries SET kind = 'payment' WHERE kind IN ('payment_due', 'payment_overdue')")
+    op.execute("DELETE FROM alert_deliveries WHERE kind IN ('payment_due', 'payment_overdue')")
 
 
 def downgrade() -> None:
