@@ -494,19 +494,35 @@ def count_customers(session: Session, query: CustomerQuery, *, user: User, clock
     return int(session.exec(stmt).one())
 
 
+COUNT_LIMIT = 10_000  # list_customers_counted counts up to this many customers without a search ("10000+")
+
+
+def count_customers_upto(session: Session, query: CustomerQuery, *, user: User, clock: Clock,
+                         limit: int) -> tuple[int, bool]:
+    """(the number of matching customers, whether there are more): counts at most ``limit``, so that it stops
+    early on a big list instead of reading every visible customer (40 ms for a rep's 43k on 100k)."""
+    matching = select(col(Customer.id)).where(and_(*query_conditions(session, query, user=user, clock=clock)))
+    stmt = select(func.count()).select_from(matching.limit(limit + 1).subquery())
+    found = int(session.exec(stmt).one())
+    return min(found, limit), found > limit
+
+
 def list_customers_counted(
     session: Session, query: CustomerQuery, *, user: User, clock: Clock
-) -> tuple[list[Customer], int | None]:
-    """``list_customers`` and, when the page is full, ``count_customers`` (None otherwise: the caller knows).
+) -> tuple[list[Customer], int | None, bool]:
+    """``list_customers`` and, when the page is full, the number of matching customers (None otherwise: the
+    caller knows) and whether there are more than that (a count stopped at ``COUNT_LIMIT``).
 
     A text search scans the search column of every customer (one- and two-character terms cannot use the trigram
-    index), so for a search the page's ids and the total come from one scan (a window count over the matching
-    ids), then the page's rows by id: one scan instead of two. Without a search the page stops early in a scan
-    and the count reads an index, which is cheaper than a window over every visible customer."""
+    index), so for a search the page's ids and the exact total come from one scan (a window count over the
+    matching ids), then the page's rows by id: one scan instead of two. Without a search the page stops early in
+    a scan and the count stops at ``COUNT_LIMIT``."""
     if not query.search or query.limit is None:
         found = list_customers(session, query, user=user, clock=clock)
-        full = query.limit is not None and len(found) == query.limit
-        return found, count_customers(session, query, user=user, clock=clock) if full else None
+        if query.limit is None or len(found) < query.limit:
+            return found, None, False
+        total, more = count_customers_upto(session, query, user=user, clock=clock, limit=COUNT_LIMIT)
+        return found, total, more
     if query.sort not in SORTS:
         raise InvalidInput(f"unknown sort {query.sort!r}: use one of {', '.join(SORTS)}")
     conds = query_conditions(session, query, user=user, clock=clock)
@@ -515,7 +531,7 @@ def list_customers_counted(
     page = [(int(row[0]), int(row[1])) for row in session.exec(stmt)]  # type: ignore[call-overload]
     by_id = customers_by_id(session, {i for i, _ in page})
     found = [by_id[i] for i, _ in page]
-    return found, (page[0][1] if page and len(found) == query.limit else None)
+    return found, (page[0][1] if page and len(found) == query.limit else None), False
 
 
 def customers_by_id(session: Session, ids: set[int]) -> dict[int, Customer]:
@@ -556,8 +572,19 @@ def show_extras(session: Session, customer: Customer, *, user: User, clock: Cloc
 SHOW_EXTRAS: list[Any] = []
 
 
+NO_SALES: dict[str, list[Any]] = {"deals": [], "contracts": [], "balance": []}
+
+
 def _customer_sales(session: Session, customer: Customer, user: User, clock: Clock) -> dict[str, Any]:
-    """Sales: deals, contracts, balance (imported on use: the sales tables are built only when needed)."""
+    """Sales: deals, contracts, balance. A customer with neither deals nor contracts (most of them) is answered
+    from two index probes, without building the sales tables (~9 SQLModel classes, ~50 ms)."""
+    from sqlalchemy import column, exists, table
+
+    deals, contracts = table("deals", column("customer_id")), table("contracts", column("customer_id"))
+    has_sales = session.execute(select(or_(exists().where(deals.c.customer_id == customer.id),
+                                           exists().where(contracts.c.customer_id == customer.id)))).scalar()
+    if not has_sales:
+        return {key: [] for key in NO_SALES}
     from crm_cli.sales_views import customer_sales
 
     return customer_sales(session, customer, user, clock)

@@ -32,24 +32,26 @@ def test_a_counted_page_is_the_page_and_the_count(db, clock, username) -> None:
         user = get_user(session, username)
         for search, sort, limit, offset in itertools.product(searches, sorts, [1, 2, 3, 50], [0, 1, 4, 20]):
             query = CustomerQuery(search=search, sort=sort, limit=limit, offset=offset)
-            found, total = customers.list_customers_counted(session, query, user=user, clock=clock)
+            found, total, more = customers.list_customers_counted(session, query, user=user, clock=clock)
             expected = customers.list_customers(session, query, user=user, clock=clock)
             assert [c.id for c in found] == [c.id for c in expected], (search, sort, limit, offset)
             if len(expected) == limit:
                 assert total == customers.count_customers(session, query, user=user, clock=clock)
             else:
                 assert total is None
+            assert more is False
 
 
 @pytest.mark.usefixtures("many")
 def test_a_counted_page_without_search_or_limit(db, clock) -> None:
     with db.read() as session:
         boss = get_user(session, "boss")
-        found, total = customers.list_customers_counted(session, CustomerQuery(limit=5), user=boss, clock=clock)
+        found, total, more = customers.list_customers_counted(session, CustomerQuery(limit=5), user=boss,
+                                                              clock=clock)
         assert [c.id for c in found] == [c.id for c in customers.list_customers(session, CustomerQuery(limit=5),
                                                                                  user=boss, clock=clock)]
-        assert total == len(NAMES) + 1  # with the invalid pool customer: the admin sees it
-        everything, total = customers.list_customers_counted(session, CustomerQuery(search="明达", limit=None),
+        assert (total, more) == (len(NAMES) + 1, False)  # with the invalid pool customer: the admin sees it
+        everything, total, _ = customers.list_customers_counted(session, CustomerQuery(search="明达", limit=None),
                                                              user=boss, clock=clock)
         assert len(everything) == sum("明达" in n for n in NAMES) and total is None
 
@@ -78,3 +80,23 @@ def test_the_default_page_read_in_id_order_is_the_filtered_page(db, clock, usern
             ordered = visible if sort == "id" else visible[::-1]
             assert [c.id for c in page] == ordered[offset:offset + limit]
     assert (username == "rep1") == (len(visible) < len(NAMES) + 1)
+
+
+@pytest.mark.usefixtures("many")
+@pytest.mark.parametrize("username", ["boss", "rep1"])
+def test_a_count_up_to_a_limit_stops_there_and_says_so(db, clock, username) -> None:
+    with db.read() as session:
+        user = get_user(session, username)
+        for query in (CustomerQuery(), CustomerQuery(level=["intent"]), CustomerQuery(search="明达")):
+            exact = customers.count_customers(session, query, user=user, clock=clock)
+            for limit in range(1, exact + 2):
+                counted = customers.count_customers_upto(session, query, user=user, clock=clock, limit=limit)
+                assert counted == (min(exact, limit), exact > limit)
+
+
+@pytest.mark.usefixtures("many")
+def test_the_caption_says_plus_when_the_count_stopped(cli, monkeypatch) -> None:
+    monkeypatch.setattr(customers, "COUNT_LIMIT", 5)
+    assert "2 of 5+ shown" in cli("customer", "list", "--limit", "2").output
+    monkeypatch.setattr(customers, "COUNT_LIMIT", 100)
+    assert f"2 of {len(NAMES) + 1} shown" in cli("customer", "list", "--limit", "2").output

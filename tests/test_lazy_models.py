@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-LAZY = ("crm_cli.db.models_sales", "crm_cli.db.models_dedupe", "crm_cli.db.models_imports")
+LAZY = ("crm_cli.db.models_sales", "crm_cli.db.models_dedupe", "crm_cli.db.models_imports", "crm_cli.db.models_pool")
 
 
 def _modules_after_crm(args: list[str], env_db: Path) -> set[str]:
@@ -24,7 +24,7 @@ def _modules_after_crm(args: list[str], env_db: Path) -> set[str]:
     return set(done.stderr.strip().splitlines()[-1].split())
 
 
-def test_customer_list_builds_no_sales_dedupe_or_import_table(db_path: Path) -> None:
+def test_customer_list_builds_no_sales_dedupe_import_or_pool_history_table(db_path: Path) -> None:
     _modules_after_crm(["customer", "list"], db_path)  # creates the database (migrations use every table)
     loaded = _modules_after_crm(["customer", "list"], db_path)
     assert "crm_cli.db.models" in loaded

@@ -9,10 +9,13 @@ tables, openpyxl, Textual and rapidfuzz are imported inside the commands that ne
 
 from __future__ import annotations
 
+from copy import copy
 from importlib import import_module
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
+from typer.models import DefaultPlaceholder
 
 from crm_cli.commands._common import STATE, CrmGroup
 
@@ -44,7 +47,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 
 
 def load_command(name: str) -> Any:
-    """Import the module of command ``name`` and build its click command, with the root app's settings."""
+    """Import the module of command ``name`` and build its click command, with the root app's settings.
+
+    A group's own commands are built when invoked or listed (``LazyCommands``), not all when the group is."""
     module_name, attribute, _ = COMMANDS[name]
     target = getattr(import_module(f"crm_cli.commands.{module_name}"), attribute)
     holder = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False)
@@ -53,11 +58,43 @@ def load_command(name: str) -> Any:
     def _holder() -> None:  # a callback makes `holder` a group even with one command
         pass
 
-    if isinstance(target, typer.Typer):
-        holder.add_typer(target, name=name)
-    else:
+    if not isinstance(target, typer.Typer):
         holder.command(name)(target)
-    return typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
+        return typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
+    if not isinstance(target.info.cls, DefaultPlaceholder | None):  # a group class of its own (crm import FILE)
+        holder.add_typer(target, name=name)
+        return typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
+    shell = copy(target)  # the group without its commands: typer builds the group, LazyCommands the commands
+    shell.registered_commands = []
+    holder.add_typer(shell, name=name, cls=LazyCommands)
+    group = typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
+    group.pending = {info.name or typer.main.get_command_name(info.callback.__name__): info
+                     for info in target.registered_commands}
+    group.build = lambda info: typer.main.get_command_from_info(
+        info, pretty_exceptions_short=holder.pretty_exceptions_short, rich_markup_mode=holder.rich_markup_mode)
+    return group
+
+
+class LazyCommands(TyperGroup):
+    """A command group that builds a command (its click parameters and pydantic adapters) when it is invoked or
+    listed: `crm customer list` builds one of the group's eleven commands."""
+
+    pending: dict[str, Any]
+    build: Any
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*self.pending, *(n for n in self.commands if n not in self.pending)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in self.pending:
+            self.commands[cmd_name] = self.build(self.pending[cmd_name])
+        return self.commands.get(cmd_name)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] not in self.pending:  # a typo: build them all, so that typer can suggest one
+            for cmd_name in self.pending:
+                self.get_command(ctx, cmd_name)
+        return super().resolve_command(ctx, args)
 
 
 class LazyGroup(CrmGroup):

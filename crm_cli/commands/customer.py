@@ -171,9 +171,9 @@ def show_customer_list(query: Any, fmt: str, title: str | None = None) -> None:
     with read_session() as (session, user, clock):
         caption = None
         if fmt == "table":
-            found, total = customers.list_customers_counted(session, query, user=user, clock=clock)
+            found, total, more = customers.list_customers_counted(session, query, user=user, clock=clock)
             if total is not None:
-                caption = f"{len(found)} of {total} shown (use --limit/--offset)"
+                caption = f"{len(found)} of {total}{'+' if more else ''} shown (use --limit/--offset)"
         else:
             found = customers.list_customers(session, query, user=user, clock=clock)
         owners = customers.usernames(session, {c.owner_id for c in found})
