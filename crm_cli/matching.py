@@ -200,12 +200,24 @@ def score_pair(a: Features, b: Features, name_score: int | None = None) -> tuple
 # let rapidfuzz's ``cpdist`` do the string work in C, and combine the evidence with numpy.
 
 
+def cpdist_chunked(left: list[str], right: list[str], **kwargs: Any) -> Any:
+    """``rapidfuzz.process.cpdist`` in slices: it prepares all its strings before scoring, which for millions of
+    pairs costs hundreds of MB at once."""
+    import numpy as np
+    from rapidfuzz.process import cpdist
+
+    step = 200_000
+    if len(left) <= step:
+        return cpdist(left, right, workers=-1, **kwargs)
+    return np.concatenate([cpdist(left[k : k + step], right[k : k + step], workers=-1, **kwargs)
+                           for k in range(0, len(left), step)])
+
+
 def name_similarity_many(left: list[str], right: list[str]) -> Any:
     """``[name_similarity(a, b) for a, b in zip(left, right)]`` as a numpy int array."""
     import numpy as np
     from rapidfuzz import fuzz
     from rapidfuzz.distance import Levenshtein
-    from rapidfuzz.process import cpdist
 
     n = len(left)
     out = np.zeros(n, dtype=np.int64)
@@ -222,8 +234,8 @@ def name_similarity_many(left: list[str], right: list[str]) -> Any:
     if cjk_idx:
         a_s = [left[k] for k in cjk_idx]
         b_s = [right[k] for k in cjk_idx]
-        score = cpdist(a_s, b_s, scorer=fuzz.ratio, dtype=np.float64, workers=-1)
-        distance = cpdist(a_s, b_s, scorer=Levenshtein.distance, score_cutoff=2, dtype=np.int32, workers=-1)
+        score = cpdist_chunked(a_s, b_s, scorer=fuzz.ratio, dtype=np.float64)
+        distance = cpdist_chunked(a_s, b_s, scorer=Levenshtein.distance, score_cutoff=2, dtype=np.int32)
         bonus = np.zeros(len(cjk_idx), dtype=np.float64)
         for x, (a, b) in enumerate(zip(a_s, b_s, strict=True)):
             shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
@@ -242,7 +254,6 @@ def address_similarity_many(left: list[str], right: list[str]) -> tuple[Any, Any
     (numbers removed, words sorted)."""
     import numpy as np
     from rapidfuzz import fuzz
-    from rapidfuzz.process import cpdist
 
     n = len(left)
     index: dict[str, int] = {}
@@ -265,14 +276,14 @@ def address_similarity_many(left: list[str], right: list[str]) -> tuple[Any, Any
         a, b = ia[todo].tolist(), ib[todo].tolist()
         words = [" ".join(sorted(t.split())) for t in texts]
         score = np.maximum(
-            cpdist([texts[x] for x in a], [texts[x] for x in b], scorer=fuzz.ratio, dtype=np.float64, workers=-1),
-            cpdist([words[x] for x in a], [words[x] for x in b], scorer=fuzz.ratio, dtype=np.float64, workers=-1))
+            cpdist_chunked([texts[x] for x in a], [texts[x] for x in b], scorer=fuzz.ratio, dtype=np.float64),
+            cpdist_chunked([words[x] for x in a], [words[x] for x in b], scorer=fuzz.ratio, dtype=np.float64))
         pick = np.nonzero(differ[todo])[0]
         if len(pick):
             streets = [" ".join(sorted(_NUMBERS.sub(" ", t).split())) for t in texts]
             chosen = pick.tolist()
-            street = cpdist([streets[a[x]] for x in chosen], [streets[b[x]] for x in chosen], scorer=fuzz.ratio,
-                            dtype=np.float64, workers=-1)
+            street = cpdist_chunked([streets[a[x]] for x in chosen], [streets[b[x]] for x in chosen], scorer=fuzz.ratio,
+                            dtype=np.float64)
             score[pick] = np.where(street >= 85, 60.0, np.minimum(score[pick], 30.0))
         out[todo] = np.rint(score).astype(np.int64)
     return out, differ
