@@ -102,8 +102,7 @@ def _words_similarity(wa: list[str], wb: list[str]) -> float:
 
 def _cover(xs: list[str], ys: list[str]) -> float:
     """Share of ``xs`` (weighted by √length) found in ``ys``, exactly or with a typo (word ratio ≥ 75)."""
-    from rapidfuzz import fuzz, process
-
+    fuzz, process = _rapidfuzz()
     present = set(ys)
     total = weight = 0.0
     for x in xs:
@@ -119,6 +118,18 @@ def _cover(xs: list[str], ys: list[str]) -> float:
 
 
 _WEIGHTS = [n**0.5 for n in range(64)]
+_RAPIDFUZZ: tuple[Any, Any] | None = None
+
+
+def _rapidfuzz() -> tuple[Any, Any]:
+    """rapidfuzz's fuzz and process, imported on first use (an import statement per call costs microseconds,
+    and the batch search calls ``_cover`` hundreds of thousands of times)."""
+    global _RAPIDFUZZ
+    if _RAPIDFUZZ is None:
+        from rapidfuzz import fuzz, process
+
+        _RAPIDFUZZ = (fuzz, process)
+    return _RAPIDFUZZ
 
 
 def address_similarity(a: str | None, b: str | None) -> int | None:
