@@ -33,6 +33,7 @@ from crm_cli.db.models import (
     AuditEntry,
     Contact,
     Customer,
+    CustomerToken,
     FollowUp,
     ImportBatch,
     ImportItem,
@@ -125,6 +126,7 @@ class Group:
     owner: str | None = None
     ref: str | None = None
     keys: dict[str, str | None] = field(default_factory=dict)
+    phones: list[str] = field(default_factory=list)  # every phone of the phone field in E.164 (blocking tokens)
     action: str = "create"
     match_id: int | None = None
     match_reason: str | None = None
@@ -420,7 +422,10 @@ def _split(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict
 class _Planner:
     def __init__(self, session: Session, user: User, clock: Clock, options: ImportOptions,
                  result: ImportResult) -> None:
+        from crm_cli.dedupe import phone_region
+
         self.session, self.user, self.clock, self.options, self.result = session, user, clock, options, result
+        self.region = phone_region(session)  # the same default phone region as add/edit (dedupe.phone_region)
         self.groups: list[Group] = []
         self.by_code: dict[str, int] = {}
         self.by_name: dict[str, list[int]] = {}  # name_key -> groups (several when their cities differ)
@@ -433,7 +438,9 @@ class _Planner:
 
     def add_rows(self, sheet: RawSheet, cmap: ColumnMap, progress: Progress | None) -> None:
         from crm_cli.customers import compute_keys
+        from crm_cli.normalize import phone_keys
 
+        region = self.region
         rows = sheet.rows
         last_group: int | None = None
         last_ok = True
@@ -488,7 +495,7 @@ class _Planner:
                 self.error(row.excel_row, header_of.get("name"), None, "customer name is empty; fill it in")
                 last_ok, last_row, last_group = False, row.excel_row, None
                 continue
-            keys = compute_keys(customer)
+            keys = compute_keys(customer, phone_region=region)
             target = self._same_customer(row, customer, keys, header_of)
             if target == -1:
                 last_ok, last_row, last_group = False, row.excel_row, None
@@ -513,7 +520,8 @@ class _Planner:
                     continue
                 self.result.duplicates.append({**entry, "action": "create"})
             group = Group(row=row.excel_row, values=customer, rows=[row.excel_row], custom=dict(row.custom),
-                          owner=row.values.get("owner"), ref=row.values.get("ref"), keys=keys)
+                          owner=row.values.get("owner"), ref=row.values.get("ref"), keys=keys,
+                          phones=phone_keys(customer.get("phone"), region))
             self._add_contact_followup(group, row, contact, followup)
             if "next_followup_on" in row.values:
                 group.values["next_followup_on"] = row.values["next_followup_on"]
@@ -942,7 +950,7 @@ def _import_source(
 
     with bulk_cache(session):
         _write(session, user=user, clock=clock, source=source, options=options, result=result,
-               creates=creates, updates=updates)
+               creates=creates, updates=updates, region=planner.region)
     return result
 
 
@@ -962,10 +970,12 @@ def _plain(value: Any) -> Any:
 
 
 def _write(session: Session, *, user: User, clock: Clock, source: Source, options: ImportOptions,
-           result: ImportResult, creates: list[Group], updates: list[Group]) -> None:
+           result: ImportResult, creates: list[Group], updates: list[Group], region: str) -> None:
     from crm_cli.customers import compute_keys
     from crm_cli.db import bulkimport as bulk
     from crm_cli.db.search import build_search_text
+    from crm_cli.dedupe import tokens_for
+    from crm_cli.normalize import phone_keys
 
     now = clock.now
     customers_t = Customer.__table__  # type: ignore[attr-defined]
@@ -990,6 +1000,7 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
     audit_id = bulk.next_id(session, audit_t)
     first_customer, first_contact, first_follow = cust_id, contact_id, follow_id
     cust_rows: list[dict[str, Any]] = []
+    token_rows: list[tuple[str, int]] = []  # the new and updated customers' blocking tokens (crm_cli.dedupe)
     contact_rows: list[dict[str, Any]] = []
     follow_rows: list[dict[str, Any]] = []
     audit_rows: list[dict[str, Any]] = []
@@ -1043,14 +1054,19 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
         parts: list[Any] = [values["name"], values["code"], values["phone"], values["email"]]
         for c in contacts:
             parts.extend([c["name"], c["mobile"], c["phone"], c["email"], c["wechat"]])
+        if len(g.rows) == 1 and g.keys:
+            keys, phones = g.keys, g.phones  # computed once, when the row was checked
+        else:  # later rows of the file filled in this customer's fields
+            keys, phones = compute_keys(values, phone_region=region), phone_keys(values["phone"], region)
         row = {
             "id": cid, **values, "owner_id": g.owner_id, "owned_since": now if g.owner_id else None,
             "created_at": now, "created_by": user.id, "updated_at": now, "updated_by": user.id,
             "last_followup_at": last_at, "next_followup_on": next_on, "custom": g.custom or None,
-            "deleted_at": None, **(g.keys if len(g.rows) == 1 and g.keys else compute_keys(values)),
-            "search_text": build_search_text(*parts),
+            "deleted_at": None, **keys, "search_text": build_search_text(*parts),
         }  # fmt: skip
         cust_rows.append(row)
+        token_rows.extend((t, cid) for t in tokens_for(keys["name_key"], phones, keys["email_key"], keys["credit_key"],
+                                                        keys["address_key"]))
         changes = {k: [None, v if type(v) is str else _plain(v)] for k, v in values.items() if v is not None}
         if g.owner_id is not None:
             changes["owner_id"] = [None, g.owner_id]
@@ -1087,7 +1103,9 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
                 new["next_followup_on"] = next_on
             elif next_on is not None:
                 new["next_followup_on"] = next_on
-            new.update(compute_keys(new))
+            new.update(compute_keys(new, phone_region=region))
+            token_rows.extend((t, cid) for t in tokens_for(new["name_key"], phone_keys(new["phone"], region),
+                                                            new["email_key"], new["credit_key"], new["address_key"]))
             parts = [new["name"], new["code"], new["phone"], new["email"]]
             for c in [*have, *contacts]:
                 parts.extend([c["name"], c["mobile"], c["phone"], c["email"], c["wechat"]])
@@ -1110,9 +1128,8 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
     bulk.update_rows(session, customers_t, update_rows, SNAPSHOT)
     bulk.insert_rows(session, ImportItem.__table__, item_rows)  # type: ignore[attr-defined]
     bulk.insert_rows(session, audit_t, audit_rows)
-    from crm_cli.dedupe import index_ids
-
-    index_ids(session, [*range(first_customer, cust_id), *(r["_id"] for r in update_rows)])
+    bulk.replace_tokens(session, CustomerToken.__table__, token_rows,  # type: ignore[attr-defined]
+                        new_from=first_customer, updated=[r["_id"] for r in update_rows])
     batch.customers_from, batch.customers_to = (first_customer, cust_id - 1) if cust_rows else (None, None)
     batch.contacts_from, batch.contacts_to = (first_contact, contact_id - 1) if contact_rows else (None, None)
     batch.followups_from, batch.followups_to = (first_follow, follow_id - 1) if follow_rows else (None, None)
@@ -1196,8 +1213,10 @@ def undo_batch(session: Session, *, user: User, clock: Clock, batch_id: int, kee
 
     from crm_cli.customers import compute_keys
     from crm_cli.db import bulkimport as bulk
+    from crm_cli.dedupe import phone_region
     from crm_cli.vocab import Role
 
+    region = phone_region(session)
     batch = session.get(ImportBatch, batch_id)
     if batch is None:
         raise NotFound(f"no import batch {batch_id}: see `crm import list`")
@@ -1261,7 +1280,7 @@ def undo_batch(session: Session, *, user: User, clock: Clock, batch_id: int, kee
                 before[key] = datetime.fromisoformat(before[key])
         if before.get("next_followup_on"):
             before["next_followup_on"] = date.fromisoformat(before["next_followup_on"])
-        before.update(compute_keys(before))
+        before.update(compute_keys(before, phone_region=region))
         reverts.append({"_id": item.customer_id, **before})
         audit_rows.append({"at": now, "user_id": user.id, "entity": "customer", "entity_id": item.customer_id,
                            "customer_id": item.customer_id, "action": "revert", "changes": None, "note": note})

@@ -541,3 +541,56 @@ def test_same_name_in_other_cities_is_not_a_duplicate(tmp_path: Path, db: Any, c
     result = run(db, clock, xlsx(tmp_path / "c.xlsx", rows))
     assert (result.created, result.skipped) == (2, 1)
     assert result.duplicates == [{"row": 4, "duplicate_of_row": 2, "reason": "same name", "action": "skip"}]
+
+
+def _tokens(db: Any) -> set[tuple[str, int]]:
+    from sqlalchemy import text
+
+    with db.read() as session:
+        return set(session.execute(text("SELECT token, customer_id FROM customer_tokens")).all())  # type: ignore[arg-type]
+
+
+def test_import_writes_the_blocking_tokens_that_index_ids_would(tmp_path: Path, db: Any, clock: Any,
+                                                               make_customer: Any) -> None:
+    from crm_cli.dedupe import index_ids
+
+    make_customer("明达电子", code="C1", phone="0755-1234567")
+    rows = [["客户名称", "客户编号", "电话", "邮箱", "地址", "联系人", "手机"],
+            ["明达电子有限公司", "C1", "0755-86001234 / 13812345678", "info@mingda.example.com", "深圳市南山区科技园1号",
+             None, None],  # updates C1: two phones, a company e-mail, an address
+            ["广州華信貿易有限公司", "C2", "+852 6096 1075", None, None, "张伟", 13912345678],
+            [None, None, None, None, None, "李娜", 13712345678],  # a second contact row of 華信
+            ["广州華信貿易有限公司", None, "020-86001234", "sales@huaxin.example.com", None, None, None],  # updates it
+            ["ACME Widgets, Inc.", None, "(650) 253-0000 ext 12", "Sales@Acme.example.com", "1 Main St", None, None]]
+    result = run(db, clock, xlsx(tmp_path / "t.xlsx", rows), on_duplicate="update")
+    assert (result.created, result.updated, result.errors) == (2, 1, [])
+    imported = _tokens(db)
+    assert ("t:+8675586001234", 1) in imported and ("t:+8613812345678", 1) in imported
+    with db.write() as session:
+        index_ids(session, [c.id for c in customers(db)])
+    assert imported == _tokens(db)
+
+
+def test_import_keys_use_the_phone_region_setting(tmp_path: Path, db: Any, clock: Any, boss: Any) -> None:
+    from crm_cli.dedupe import index_ids
+    from crm_cli.settings import set_setting
+
+    with db.write() as session:
+        set_setting(session, "dedupe.phone_region", "US")
+    run(db, clock, xlsx(tmp_path / "us.xlsx", [["Company", "Phone"], ["Acme", "650-253-0000"]]))
+    [c] = customers(db)
+    assert c.phone_key == "+16502530000"
+    imported = _tokens(db)
+    with db.write() as session:
+        index_ids(session, [c.id])
+    assert imported == _tokens(db)
+
+
+def test_a_key_shared_by_several_customers_matches_the_oldest(tmp_path: Path, db: Any, clock: Any,
+                                                              make_customer: Any) -> None:
+    first = make_customer("明达电子", phone="0755-86001234")
+    make_customer("华信贸易", phone="0755 8600 1234")
+    make_customer("远航物流", phone="075586001234")
+    result = run(db, clock, xlsx(tmp_path / "p.xlsx", [["客户名称", "电话"], ["新公司", "(0755) 86001234"]]),
+                 dry_run=True)
+    assert result.duplicates == [{"row": 2, "customer_id": first.id, "reason": "same phone", "action": "skip"}]
