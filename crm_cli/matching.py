@@ -233,6 +233,7 @@ def name_similarity_many(left: list[str], right: list[str]) -> Any:
     n = len(left)
     out = np.zeros(n, dtype=np.int64)
     cjk_idx: list[int] = []
+    latin_idx: list[int] = []
     for k, (a, b) in enumerate(zip(left, right, strict=True)):
         if not a or not b:
             continue
@@ -241,7 +242,10 @@ def name_similarity_many(left: list[str], right: list[str]) -> Any:
         elif _CJK.search(a) or _CJK.search(b):
             cjk_idx.append(k)
         else:
-            out[k] = int(round(_words_similarity(a.split(), b.split())))
+            latin_idx.append(k)
+    if latin_idx:
+        out[np.asarray(latin_idx)] = _words_similarity_many([left[k] for k in latin_idx],
+                                                            [right[k] for k in latin_idx])
     if cjk_idx:
         a_s = [left[k] for k in cjk_idx]
         b_s = [right[k] for k in cjk_idx]
@@ -256,6 +260,62 @@ def name_similarity_many(left: list[str], right: list[str]) -> Any:
                 bonus[x] = 85
         out[np.asarray(cjk_idx)] = np.rint(np.maximum(score, bonus)).astype(np.int64)
     return out
+
+
+def _words_similarity_many(left: list[str], right: list[str]) -> Any:
+    """``round(_words_similarity(a.split(), b.split()))`` for each pair of different Latin names, as numpy: every
+    word of one name looks for itself, or its best partner (ratio ≥ 75), among the words of the other; the shares
+    are summed word by word in the same order as ``_cover`` (np.bincount adds in order), so the floats are equal."""
+    import numpy as np
+    from rapidfuzz import fuzz
+
+    vocabulary: dict[str, int] = {}
+    name_code: dict[str, int] = {}
+    flat: list[int] = []
+    starts: list[int] = []
+    joined: list[str] = []
+    for name in (*left, *right):
+        if name not in name_code:
+            name_code[name] = len(name_code)
+            words = name.split()
+            starts.append(len(flat))
+            flat.extend(vocabulary.setdefault(w, len(vocabulary)) for w in words)
+            joined.append("".join(words))
+    words_flat = np.asarray(flat, dtype=np.int64)
+    first = np.asarray(starts, dtype=np.int64)
+    count = np.diff(np.append(first, len(flat)))
+    texts = list(vocabulary)
+    weight_of = np.asarray([_WEIGHTS[len(w)] if len(w) < len(_WEIGHTS) else len(w) ** 0.5 for w in texts])
+    ia = np.asarray([name_code[a] for a in left], dtype=np.int64)
+    ib = np.asarray([name_code[b] for b in right], dtype=np.int64)
+    # Covers: 2k is "words of left[k] found in right[k]", 2k + 1 the other way round.
+    own = np.stack([ia, ib], axis=1).reshape(-1)
+    other = np.stack([ib, ia], axis=1).reshape(-1)
+    cover_of = np.repeat(np.arange(len(own)), count[own])  # one entry per word, in word order
+    position = np.arange(len(cover_of)) - np.repeat(np.cumsum(count[own]) - count[own], count[own])
+    word = words_flat[first[own][cover_of] + position]
+    partners = count[other][cover_of]
+    entry = np.repeat(np.arange(len(word)), partners)  # one per (word, word of the other name)
+    offset = np.arange(len(entry)) - np.repeat(np.cumsum(partners) - partners, partners)
+    partner = words_flat[first[other][cover_of][entry] + offset]
+    x, y = word[entry], partner
+    key, inverse = np.unique(x * len(texts) + y, return_inverse=True)
+    ratio = cpdist_chunked([texts[k] for k in (key // len(texts)).tolist()],
+                           [texts[k] for k in (key % len(texts)).tolist()], scorer=fuzz.ratio,
+                           dtype=np.float64)[inverse.reshape(-1)]
+    segments = np.cumsum(partners) - partners
+    exact = np.logical_or.reduceat(x == y, segments)
+    best = np.maximum.reduceat(np.where(ratio >= 75, ratio, 0.0), segments)
+    w = weight_of[word]
+    share = np.where(exact, w, np.where(best >= 75, w * best / 100, 0.0))
+    total = np.bincount(cover_of, weights=share, minlength=len(own))
+    weight = np.bincount(cover_of, weights=w, minlength=len(own))
+    cover = np.divide(total, weight, out=np.zeros_like(total), where=weight > 0).reshape(-1, 2)
+    high, low = cover.max(axis=1), cover.min(axis=1)
+    score = np.rint(100 * (0.7 * high + 0.3 * low)).astype(np.int64)
+    same_letters = np.fromiter((joined[a] == joined[b] for a, b in zip(ia.tolist(), ib.tolist(), strict=True)),
+                               dtype=bool, count=len(ia))
+    return np.where(same_letters, 98, score)
 
 
 def address_similarity_many(left: list[str], right: list[str]) -> tuple[Any, Any]:

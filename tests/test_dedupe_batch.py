@@ -168,3 +168,22 @@ def test_blocking_on_distinct_cores_finds_the_pairs_of_row_by_row_blocking(monke
         assert len(fast[0]) > n  # a real workload, not an empty one
         for got, expected in zip(fast, slow, strict=True):
             assert got.tolist() == expected.tolist()
+
+
+def test_latin_names_many_match_name_similarity_with_typos_repeats_and_joined_words() -> None:
+    import random
+
+    rng = random.Random(5)
+    vocabulary = ["acme", "acne", "widgets", "widget", "works", "gist", "brocades", "gistbrocades", "alcatel",
+                  "amsterdam", "v", "beacon", "falcon", "logistics", "logistic", "x", "intl", "holding", "holdings"]
+    names = {"gist brocades", "gistbrocades", "acme acme widgets"}
+    while len(names) < 160:
+        words = rng.choices(vocabulary, k=rng.randint(1, 4))
+        if rng.random() < 0.3:
+            w = rng.randrange(len(words))
+            i = rng.randrange(len(words[w]))
+            words[w] = words[w][:i] + rng.choice("aeiouz") + words[w][i + 1:]
+        names.add(" ".join(words))
+    left, right = zip(*itertools.product(sorted(names), sorted(names)), strict=True)
+    assert name_similarity_many(list(left), list(right)).tolist() == [
+        name_similarity(a, b) for a, b in zip(left, right, strict=True)]
