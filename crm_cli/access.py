@@ -44,15 +44,24 @@ def _shared_with(user: User) -> Any:
     return Customer.id.in_(select(shares.c.customer_id).where(shares.c.user_id == user.id))  # type: ignore[union-attr]
 
 
-def visible_clause(user: User) -> Any:
-    """A SQL condition on ``customers`` that keeps what ``user`` may see (deleted customers excluded elsewhere)."""
+def visible_clause(user: User, *, indexed: bool = True) -> Any:
+    """A SQL condition on ``customers`` that keeps what ``user`` may see (deleted customers excluded elsewhere).
+
+    ``indexed=False`` writes the owner as ``+owner_id``: SQLite then filters rows with the rule instead of
+    gathering every visible customer through the owner indexes (one table lookup each, then a sort). Right for
+    a substring search, whose rows are best found by a scan in id order that stops after the first page."""
     if user.role in SEE_ALL:
         return true()
-    pool = and_(Customer.owner_id.is_(None), Customer.level != "invalid")  # type: ignore[union-attr]
+    owner: Any = Customer.owner_id
+    if not indexed:
+        from crm_cli.db.reporting import no_index
+
+        owner = no_index(Customer.owner_id)
+    pool = and_(owner.is_(None), Customer.level != "invalid")
     if user.role == Role.MANAGER.value:
         assert user.id is not None
-        return or_(Customer.owner_id.in_(team_ids_select(user.id)), pool, _shared_with(user))  # type: ignore[union-attr]
-    return or_(Customer.owner_id == user.id, pool, _shared_with(user))
+        return or_(owner.in_(team_ids_select(user.id)), pool, _shared_with(user))
+    return or_(owner == user.id, pool, _shared_with(user))
 
 
 def can_see(user: User, customer: Customer, session: Any = None) -> bool:

@@ -426,7 +426,7 @@ class CustomerQuery:
 
 
 def query_conditions(session: Session, query: CustomerQuery, *, user: User, clock: Clock) -> list[Any]:
-    conds: list[Any] = [visible_clause(user)]
+    conds: list[Any] = [visible_clause(user, indexed=not query.search)]  # a search scans (see visible_clause)
     conds.append(col(Customer.deleted_at).is_not(None) if query.deleted else col(Customer.deleted_at).is_(None))
     if query.level:
         conds.append(col(Customer.level).in_([parse_level(v).value for v in query.level]))
@@ -467,10 +467,22 @@ def query_conditions(session: Session, query: CustomerQuery, *, user: User, cloc
     return conds
 
 
+def _only_visibility(query: CustomerQuery) -> bool:
+    """The query keeps the live customers the user may see, with no other filter."""
+    return not (query.level or query.min_stars is not None or (query.owner or "all").strip() != "all"
+                or query.source or query.region or query.industry or query.due or query.idle_days is not None
+                or query.search or query.is_target is not None or query.deleted)
+
+
 def list_customers(session: Session, query: CustomerQuery, *, user: User, clock: Clock) -> list[Customer]:
     if query.sort not in SORTS:
         raise InvalidInput(f"unknown sort {query.sort!r}: use one of {', '.join(SORTS)}")
-    stmt = select(Customer).where(and_(*query_conditions(session, query, user=user, clock=clock)))
+    condition = and_(*query_conditions(session, query, user=user, clock=clock))
+    if query.sort in ("id", "-id") and query.limit is not None and _only_visibility(query):
+        from crm_cli.db.dialect import no_index
+
+        condition = no_index(condition)  # a scan in id order stops after the page (see no_index)
+    stmt = select(Customer).where(condition)
     stmt = stmt.order_by(*SORTS[query.sort], Customer.id).offset(query.offset)
     if query.limit is not None:
         stmt = stmt.limit(query.limit)
@@ -480,6 +492,30 @@ def list_customers(session: Session, query: CustomerQuery, *, user: User, clock:
 def count_customers(session: Session, query: CustomerQuery, *, user: User, clock: Clock) -> int:
     stmt = select(func.count()).select_from(Customer).where(and_(*query_conditions(session, query, user=user, clock=clock)))
     return int(session.exec(stmt).one())
+
+
+def list_customers_counted(
+    session: Session, query: CustomerQuery, *, user: User, clock: Clock
+) -> tuple[list[Customer], int | None]:
+    """``list_customers`` and, when the page is full, ``count_customers`` (None otherwise: the caller knows).
+
+    A text search scans the search column of every customer (one- and two-character terms cannot use the trigram
+    index), so for a search the page's ids and the total come from one scan (a window count over the matching
+    ids), then the page's rows by id: one scan instead of two. Without a search the page stops early in a scan
+    and the count reads an index, which is cheaper than a window over every visible customer."""
+    if not query.search or query.limit is None:
+        found = list_customers(session, query, user=user, clock=clock)
+        full = query.limit is not None and len(found) == query.limit
+        return found, count_customers(session, query, user=user, clock=clock) if full else None
+    if query.sort not in SORTS:
+        raise InvalidInput(f"unknown sort {query.sort!r}: use one of {', '.join(SORTS)}")
+    conds = query_conditions(session, query, user=user, clock=clock)
+    stmt = (select(Customer.id, func.count().over()).where(and_(*conds))
+            .order_by(*SORTS[query.sort], Customer.id).offset(query.offset).limit(query.limit))
+    page = [(int(row[0]), int(row[1])) for row in session.exec(stmt)]  # type: ignore[call-overload]
+    by_id = customers_by_id(session, {i for i, _ in page})
+    found = [by_id[i] for i, _ in page]
+    return found, (page[0][1] if page and len(found) == query.limit else None)
 
 
 def customers_by_id(session: Session, ids: set[int]) -> dict[int, Customer]:
@@ -519,6 +555,12 @@ def show_extras(session: Session, customer: Customer, *, user: User, clock: Cloc
 
 SHOW_EXTRAS: list[Any] = []
 
-from crm_cli.sales_views import customer_sales as _customer_sales  # noqa: E402  (sales: deals, contracts, balance)
+
+def _customer_sales(session: Session, customer: Customer, user: User, clock: Clock) -> dict[str, Any]:
+    """Sales: deals, contracts, balance (imported on use: the sales tables are built only when needed)."""
+    from crm_cli.sales_views import customer_sales
+
+    return customer_sales(session, customer, user, clock)
+
 
 SHOW_EXTRAS.append(_customer_sales)

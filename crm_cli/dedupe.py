@@ -23,7 +23,7 @@ from sqlmodel import select as sm_select
 
 from crm_cli import normalize, settings
 from crm_cli.db.models import Customer, CustomerToken, User
-from crm_cli.matching import DEFAULT_MIN_SCORE, Features, score_pair
+from crm_cli.matching import DEFAULT_MIN_SCORE, FeatureColumns, Features, score_many, score_pair
 
 settings.register(
     settings.SettingSpec("dedupe.phone_region", str, "CN",
@@ -325,15 +325,20 @@ class _Pruner:
         self.city = _codes([r.city_key for r in rows])
         self.address = _codes([r.address_key for r in rows])
         self.domain = _codes([normalize.email_domain(r.email_key) for r in rows])
-        self.addresses = [r.address_key or "" for r in rows]
-        numbers = [_NUMBERS.findall(a) for a in self.addresses]
-        self.number = _codes([n[0] if len(n) == 1 else None for n in numbers])  # the house number, when alone
-        self.streets = [_NUMBERS.sub(" ", a) for a in self.addresses]
+        # Per distinct address (self.address codes): the text, its words sorted (token_sort_ratio is ratio on
+        # those), the house number when it is alone, and the street (numbers removed) with its words sorted.
+        texts = [""] * (int(self.address.max(initial=-1)) + 1)
+        for r, code in zip(rows, self.address.tolist(), strict=True):
+            if code >= 0:
+                texts[code] = r.address_key
+        self.addresses = texts
+        self.sorted_words = [" ".join(sorted(a.split())) for a in texts]
+        numbers = [_NUMBERS.findall(a) for a in texts]
+        self.number = _codes([n[0] if len(n) == 1 else None for n in numbers])
+        self.streets = [" ".join(sorted(_NUMBERS.sub(" ", a).split())) for a in texts]
 
     def __call__(self, ii: Any, jj: Any, name: Any, *, addresses: bool = False) -> Any:
         """A boolean mask of the pairs worth scoring exactly."""
-        from rapidfuzz import fuzz
-        from rapidfuzz.process import cpdist
 
         np = self.np
 
@@ -352,38 +357,60 @@ class _Pruner:
             both = keep & (self.address[ii] >= 0) & (self.address[jj] >= 0) & ~same_id & ~same(self.address)
             idx = np.nonzero(both)[0]
             if len(idx):
-                left = [self.addresses[x] for x in ii[idx].tolist()]
-                right = [self.addresses[x] for x in jj[idx].tolist()]
-                best = np.maximum(cpdist(left, right, scorer=fuzz.ratio, dtype=np.uint8, workers=-1),
-                                  cpdist(left, right, scorer=fuzz.token_sort_ratio, dtype=np.uint8, workers=-1))
-                # matching.address_similarity: another house number on another street is another place.
-                na, nb = self.number[ii[idx]], self.number[jj[idx]]
-                other_number = np.nonzero((na >= 0) & (nb >= 0) & (na != nb))[0]
-                if len(other_number):
-                    pick = idx[other_number]
-                    street = cpdist([self.streets[x] for x in ii[pick].tolist()],
-                                    [self.streets[x] for x in jj[pick].tolist()],
-                                    scorer=fuzz.token_sort_ratio, dtype=np.uint8, workers=-1)
-                    best[other_number] = np.where(street >= 85, 60, np.minimum(best[other_number], 30))
-                keep[idx[best < 50]] = False
+                keep[idx[self.address_bound(self.address[ii[idx]], self.address[jj[idx]]) < 50]] = False
         return keep
+
+    def address_bound(self, codes_a: Any, codes_b: Any) -> Any:
+        """max(ratio, token_sort_ratio) of two addresses (rounded as rapidfuzz rounds to uint8), and for another
+        house number on another street at most 30 (matching.address_similarity), once per distinct pair."""
+        from rapidfuzz import fuzz
+        from rapidfuzz.process import cpdist
+
+        np = self.np
+        width = len(self.addresses)
+        key, inverse = np.unique(codes_a.astype(np.int64) * width + codes_b, return_inverse=True)
+        a, b = (key // width).tolist(), (key % width).tolist()
+        best = np.maximum(
+            cpdist([self.addresses[x] for x in a], [self.addresses[x] for x in b], scorer=fuzz.ratio,
+                   dtype=np.uint8, workers=-1),
+            cpdist([self.sorted_words[x] for x in a], [self.sorted_words[x] for x in b], scorer=fuzz.ratio,
+                   dtype=np.uint8, workers=-1))  # fmt: skip
+        na, nb = self.number[key // width], self.number[key % width]
+        other = np.nonzero((na >= 0) & (nb >= 0) & (na != nb))[0]
+        if len(other):
+            pick = other.tolist()
+            street = cpdist([self.streets[a[x]] for x in pick], [self.streets[b[x]] for x in pick],
+                            scorer=fuzz.ratio, dtype=np.uint8, workers=-1)
+            best[other] = np.where(street >= 85, 60, np.minimum(best[other], 30))
+        return best[inverse.reshape(-1)]
 
 
 def candidate_pairs(rows: list[Any], cutoff: int, threshold: int = DEFAULT_MIN_SCORE) -> tuple[Any, Any, Any]:
-    """Candidate pairs (index arrays i < j and a name pre-score) from blocking. Rows need the KEY_COLUMNS."""
+    """Candidate pairs (index arrays i < j and a name pre-score) from blocking. Rows need the KEY_COLUMNS.
+
+    Customers with the same name core have the same name tokens and the same name score against anyone, so the
+    name blocks are built and pre-scored over the distinct cores, and only the pairs of cores that pass are
+    expanded to pairs of customers (in chunks, each pruned at once)."""
     import numpy as np
     from rapidfuzz import fuzz
     from rapidfuzz.process import cdist, cpdist
 
     n = len(rows)
-    cores = [r.name_key or "" for r in rows]
+    code_of: dict[str, int] = {}
+    core_of = np.fromiter((code_of.setdefault(r.name_key or "", len(code_of)) for r in rows), dtype=np.int64,
+                          count=n)
+    cores = list(code_of)
     # Pre-filter on plain ratio (fast, bit-parallel) of names with their words sorted; Latin names get a lower
     # cut-off because a contained name (Alcatel / Alcatel Amsterdam V) scores low on ratio but high in matching.
     keys = [" ".join(sorted(c.split())) if " " in c else c for c in cores]
+    size = np.bincount(core_of, minlength=len(cores)).astype(np.int64)
+    sizes = size.tolist()
+    by_core = np.argsort(core_of, kind="stable")
+    first = np.zeros(len(cores) + 1, dtype=np.int64)
+    first[1:] = np.cumsum(size)
     latin_cutoff = max(cutoff - 15, 20)
     prune = _Pruner(rows, threshold, latin_cutoff)
     strong: dict[str, list[int]] = defaultdict(list)
-    blocks: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
         for key, value in (("t", r.phone_key), ("e", r.email_key), ("c", r.credit_key), ("a", r.address_key)):
             if value:
@@ -392,35 +419,24 @@ def candidate_pairs(rows: list[Any], cutoff: int, threshold: int = DEFAULT_MIN_S
             domain = normalize.email_domain(r.email_key)
             if domain:
                 strong["d:" + domain].append(i)
-        for t in normalize.name_tokens(cores[i]):
-            blocks[t].append(i)
+    blocks: dict[str, list[int]] = defaultdict(list)  # name token → cores
+    for c, core in enumerate(cores):
+        for t in normalize.name_tokens(core):
+            blocks[t].append(c)
+    block_rows = {t: sum(sizes[c] for c in members) for t, members in blocks.items()}
     small_i: list[Any] = []
     small_j: list[Any] = []
-    big_i: list[Any] = []
-    big_j: list[Any] = []
-    big_s: list[Any] = []
-    tri_cache: dict[int, tuple[Any, Any]] = {}
-
-    def tri(k: int) -> tuple[Any, Any]:
-        if k not in tri_cache:
-            tri_cache[k] = np.triu_indices(k, 1)
-        return tri_cache[k]
-
-    def add_big(a: Any, b: Any, score: Any) -> None:
-        keep = prune(a, b, score)
-        big_i.append(a[keep])
-        big_j.append(b[keep])
-        big_s.append(score[keep])
-
+    core_a: list[Any] = []
+    core_b: list[Any] = []
     for members in strong.values():
         if 2 <= len(members) <= STRONG_BLOCK_MAX:
             arr = np.asarray(members)
-            a, b = tri(len(members))
+            a, b = np.triu_indices(len(members), 1)
             small_i.append(arr[a])
             small_j.append(arr[b])
-    covered = np.zeros(n, dtype=bool)
+    covered = np.zeros(len(cores), dtype=bool)
     for token, members in blocks.items():
-        k = len(members)
+        k = block_rows[token]
         if k < 2:
             if k == 1:
                 covered[members[0]] = True
@@ -429,82 +445,92 @@ def candidate_pairs(rows: list[Any], cutoff: int, threshold: int = DEFAULT_MIN_S
             continue
         covered[members] = True
         arr = np.asarray(members)
-        if k <= 64:
-            a, b = tri(k)
-            small_i.append(arr[a])
-            small_j.append(arr[b])
+        if k <= 64:  # every pair of customers in the block, including those sharing a core (the diagonal)
+            a, b = np.triu_indices(len(members))
         else:
             names = [keys[m] for m in members]
             cut = latin_cutoff if token.isascii() else cutoff
             scores = cdist(names, names, scorer=fuzz.ratio, score_cutoff=cut, dtype=np.uint8, workers=-1)
-            a, b = np.nonzero(np.triu(scores, 1))
-            add_big(arr[a], arr[b], scores[a, b])
-    # Records whose every name token is too common: compare them with the block of their rarest token.
-    for i in np.nonzero(~covered)[0].tolist():
-        toks = normalize.name_tokens(cores[i])
+            a, b = np.nonzero(np.triu(scores))
+        core_a.append(arr[a])
+        core_b.append(arr[b])
+    # Customers whose every name token is too common: compare them with the block of their rarest token.
+    for c in np.nonzero(~covered)[0].tolist():
+        toks = normalize.name_tokens(cores[c])
         if not toks:
             continue
-        rarest = min(toks, key=lambda t: len(blocks[t]))
+        rarest = min(toks, key=lambda t: block_rows[t])
         members = np.asarray(blocks[rarest])
         cut = latin_cutoff if rarest.isascii() else cutoff
-        scores = cdist([keys[i]], [keys[m] for m in members], scorer=fuzz.ratio, score_cutoff=cut,
+        scores = cdist([keys[c]], [keys[m] for m in members], scorer=fuzz.ratio, score_cutoff=cut,
                        dtype=np.uint8, workers=-1)[0]
         hit = np.nonzero(scores)[0]
-        add_big(np.full(len(hit), i), members[hit], scores[hit])
+        core_a.append(np.full(len(hit), c))
+        core_b.append(members[hit])
     empty = np.zeros(0, dtype=np.int64)
+    found: list[tuple[Any, Any, Any]] = []
+    if core_a:
+        ca, cb = np.concatenate(core_a).astype(np.int64), np.concatenate(core_b).astype(np.int64)
+        width = len(cores)
+        code = np.unique(np.minimum(ca, cb) * width + np.maximum(ca, cb))
+        lo, hi = code // width, code % width
+        ratio = cpdist([keys[x] for x in lo.tolist()], [keys[x] for x in hi.tolist()], scorer=fuzz.ratio,
+                       dtype=np.uint8, workers=-1)
+        count = size[lo] * size[hi]  # a core with itself: both orders and the diagonal, dropped below
+        ends = np.cumsum(count)
+        begin = 0
+        while begin < len(lo):
+            stop = int(np.searchsorted(ends, ends[begin] - count[begin] + 4_000_000, side="right"))
+            sel = np.arange(begin, max(stop, begin + 1))
+            begin = int(sel[-1]) + 1
+            cnt = count[sel]
+            rep = np.repeat(sel, cnt)
+            offset = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+            width_b = size[hi[rep]]
+            x, y = offset // width_b, offset % width_b
+            ok = (lo[rep] != hi[rep]) | (x < y)
+            a = by_core[first[lo[rep]] + x][ok]
+            b = by_core[first[hi[rep]] + y][ok]
+            score = ratio[rep][ok]
+            keep = prune(a, b, score)
+            found.append((a[keep], b[keep], score[keep]))
     si = np.concatenate(small_i) if small_i else empty
     sj = np.concatenate(small_j) if small_j else empty
     if len(si):
         lo, hi = np.minimum(si, sj), np.maximum(si, sj)
         code = np.unique(lo.astype(np.int64) * n + hi)
         si, sj = code // n, code % n
-        ss = cpdist([keys[x] for x in si.tolist()], [keys[x] for x in sj.tolist()],
+        ss = cpdist([keys[x] for x in core_of[si].tolist()], [keys[x] for x in core_of[sj].tolist()],
                     scorer=fuzz.ratio, dtype=np.uint8, workers=-1)
         keep = prune(si, sj, ss)
-        si, sj, ss = si[keep], sj[keep], ss[keep]
-    else:
-        ss = np.zeros(0, dtype=np.uint8)
-    bi = np.concatenate(big_i) if big_i else empty
-    bj = np.concatenate(big_j) if big_j else empty
-    bs = np.concatenate(big_s) if big_s else np.zeros(0, dtype=np.uint8)
-    all_i = np.concatenate([si, bi]).astype(np.int64)
-    all_j = np.concatenate([sj, bj]).astype(np.int64)
-    all_s = np.concatenate([ss, bs])
+        found.insert(0, (si[keep], sj[keep], ss[keep]))
+    if not found:
+        return empty, empty, np.zeros(0, dtype=np.uint8)
+    all_i = np.concatenate([f[0] for f in found]).astype(np.int64)
+    all_j = np.concatenate([f[1] for f in found]).astype(np.int64)
+    all_s = np.concatenate([f[2] for f in found])
     lo, hi = np.minimum(all_i, all_j), np.maximum(all_i, all_j)
     keep = lo != hi
-    code, first = np.unique(lo[keep] * n + hi[keep], return_index=True)
-    ii, jj, ss = code // n, code % n, all_s[keep][first]
+    code, first_seen = np.unique(lo[keep] * n + hi[keep], return_index=True)
+    ii, jj, ss = code // n, code % n, all_s[keep][first_seen]
     keep = prune(ii, jj, ss, addresses=True)  # once per pair, after the blocks' duplicates are gone
     return ii[keep], jj[keep], ss[keep]
 
 
 def score_rows(rows: list[Any], threshold: int, stats: SearchStats | None = None) -> list[Pair]:
-    """All pairs of ``rows`` scoring at least ``threshold``, with reasons."""
+    """All pairs of ``rows`` scoring at least ``threshold``, with reasons (``matching.score_pair``, computed for
+    all candidate pairs at once by ``matching.score_many``)."""
     if len(rows) < 2:
         return []
     cutoff = max(threshold - 20, 30)
     ii, jj, _pre = candidate_pairs(rows, cutoff, threshold)
-    feats: dict[int, Features] = {}
-
-    def feat(i: int) -> Features:
-        f = feats.get(i)
-        if f is None:
-            r = rows[i]
-            f = feats[i] = Features.from_keys(r.name_key, r.city_key, r.phone_key, r.email_key, r.credit_key,
-                                              r.address_key)
-        return f
-
-    out: list[Pair] = []
-    scored = 0
-    for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
-        a, b = feat(i), feat(j)
-        scored += 1
-        score, reasons = score_pair(a, b)
-        if score >= threshold:
-            out.append(Pair(rows[i].id, rows[j].id, score, reasons))
+    keep, scores, reasons = score_many(FeatureColumns(rows), ii, jj, threshold)
+    ids = [r.id for r in rows]
+    out = [Pair(ids[i], ids[j], score, why) for i, j, score, why
+           in zip(ii[keep].tolist(), jj[keep].tolist(), scores.tolist(), reasons, strict=True)]
     if stats is not None:
         stats.candidate_pairs = len(ii)
-        stats.scored_pairs = scored
+        stats.scored_pairs = len(ii)
         stats.matched_pairs = len(out)
     return out
 

@@ -191,3 +191,229 @@ def score_pair(a: Features, b: Features, name_score: int | None = None) -> tuple
         score = min(score, 70)
         reasons.append(f"different city ({a.city} ≠ {b.city})")
     return int(round(min(score, 100))), reasons
+
+
+# ------------------------------------------------------------------------------------- many pairs at once
+# The batch search scores hundreds of thousands of pairs. The functions below give exactly what
+# ``name_similarity``, ``address_similarity`` and ``score_pair`` give pair by pair (tests/test_dedupe_batch.py
+# compares them on every pair of the labelled set), but compute each distinct pair of names or addresses once,
+# let rapidfuzz's ``cpdist`` do the string work in C, and combine the evidence with numpy.
+
+
+def name_similarity_many(left: list[str], right: list[str]) -> Any:
+    """``[name_similarity(a, b) for a, b in zip(left, right)]`` as a numpy int array."""
+    import numpy as np
+    from rapidfuzz import fuzz
+    from rapidfuzz.distance import Levenshtein
+    from rapidfuzz.process import cpdist
+
+    n = len(left)
+    out = np.zeros(n, dtype=np.int64)
+    cjk_idx: list[int] = []
+    for k, (a, b) in enumerate(zip(left, right, strict=True)):
+        if not a or not b:
+            continue
+        if a == b:
+            out[k] = 100
+        elif _CJK.search(a) or _CJK.search(b):
+            cjk_idx.append(k)
+        else:
+            out[k] = int(round(_words_similarity(a.split(), b.split())))
+    if cjk_idx:
+        a_s = [left[k] for k in cjk_idx]
+        b_s = [right[k] for k in cjk_idx]
+        score = cpdist(a_s, b_s, scorer=fuzz.ratio, dtype=np.float64, workers=-1)
+        distance = cpdist(a_s, b_s, scorer=Levenshtein.distance, score_cutoff=2, dtype=np.int32, workers=-1)
+        bonus = np.zeros(len(cjk_idx), dtype=np.float64)
+        for x, (a, b) in enumerate(zip(a_s, b_s, strict=True)):
+            shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
+            if len(shorter) >= 3 and shorter in longer:
+                bonus[x] = 90 if len(shorter) >= 4 else 85
+            elif len(shorter) >= 4 and distance[x] == 1:
+                bonus[x] = 85
+        out[np.asarray(cjk_idx)] = np.rint(np.maximum(score, bonus)).astype(np.int64)
+    return out
+
+
+def address_similarity_many(left: list[str], right: list[str]) -> tuple[Any, Any]:
+    """(``address_similarity`` of each pair of non-empty addresses, whether their house numbers differ) as numpy
+    arrays; ``_numbers_differ`` is what ``score_pair`` asks next, so it is computed here once. Each distinct
+    address is prepared once: its numbers, its words sorted (token_sort_ratio is ratio on those) and its street
+    (numbers removed, words sorted)."""
+    import numpy as np
+    from rapidfuzz import fuzz
+    from rapidfuzz.process import cpdist
+
+    n = len(left)
+    index: dict[str, int] = {}
+    ia = np.fromiter((index.setdefault(a, len(index)) for a in left), dtype=np.int64, count=n)
+    ib = np.fromiter((index.setdefault(b, len(index)) for b in right), dtype=np.int64, count=n)
+    texts = list(index)
+    numbers = [frozenset(_NUMBERS.findall(t)) for t in texts]
+    number_code: dict[frozenset[str], int] = {}
+    # One number: its code; none: -1; several: -2 (compared as sets below).
+    single = np.fromiter((-1 if not ns else number_code.setdefault(ns, len(number_code)) if len(ns) == 1 else -2
+                          for ns in numbers), dtype=np.int64, count=len(texts))  # fmt: skip
+    sa, sb = single[ia], single[ib]
+    differ = (sa >= 0) & (sb >= 0) & (sa != sb)
+    for k in np.nonzero(((sa == -2) & (sb != -1)) | ((sb == -2) & (sa != -1)))[0].tolist():
+        na, nb = numbers[ia[k]], numbers[ib[k]]
+        differ[k] = not (na <= nb or nb <= na)
+    out = np.full(n, 100, dtype=np.int64)
+    todo = np.nonzero(ia != ib)[0]
+    if len(todo):
+        a, b = ia[todo].tolist(), ib[todo].tolist()
+        words = [" ".join(sorted(t.split())) for t in texts]
+        score = np.maximum(
+            cpdist([texts[x] for x in a], [texts[x] for x in b], scorer=fuzz.ratio, dtype=np.float64, workers=-1),
+            cpdist([words[x] for x in a], [words[x] for x in b], scorer=fuzz.ratio, dtype=np.float64, workers=-1))
+        pick = np.nonzero(differ[todo])[0]
+        if len(pick):
+            streets = [" ".join(sorted(_NUMBERS.sub(" ", t).split())) for t in texts]
+            chosen = pick.tolist()
+            street = cpdist([streets[a[x]] for x in chosen], [streets[b[x]] for x in chosen], scorer=fuzz.ratio,
+                            dtype=np.float64, workers=-1)
+            score[pick] = np.where(street >= 85, 60.0, np.minimum(score[pick], 30.0))
+        out[todo] = np.rint(score).astype(np.int64)
+    return out, differ
+
+
+def _codes(values: list[str | None]) -> Any:
+    """Small integers for equal values (-1 for none), so that equality tests run in numpy."""
+    import numpy as np
+
+    seen: dict[str, int] = {}
+    return np.fromiter((-1 if not v else seen.setdefault(v, len(seen)) for v in values), dtype=np.int64,
+                       count=len(values))
+
+
+class FeatureColumns:
+    """The ``Features`` of many stored rows, column by column (rows carry name_key, city_key, phone_key,
+    email_key, credit_key and address_key, as ``Features.from_keys`` reads them)."""
+
+    def __init__(self, rows: list[Any]) -> None:
+        self.cores = [r.name_key or "" for r in rows]
+        self.cities = [r.city_key for r in rows]
+        self.addresses = [r.address_key or "" for r in rows]
+        self.name = _codes(self.cores)
+        self.city = _codes(self.cities)
+        self.phone = _codes([r.phone_key for r in rows])
+        self.email = _codes([r.email_key for r in rows])
+        self.domain = _codes([normalize.email_domain(r.email_key) for r in rows])
+        self.credit = _codes([r.credit_key for r in rows])
+        self.address = _codes(self.addresses)
+
+    def _per_distinct(self, codes: Any, ii: Any, jj: Any) -> tuple[Any, Any]:
+        """The distinct (code_i, code_j) pairs (codes may be -1), and for each pair its index among them."""
+        import numpy as np
+
+        width = int(codes.max(initial=0)) + 2
+        key, inverse = np.unique((codes[ii] + 1) * width + codes[jj] + 1, return_inverse=True)
+        return np.stack([key // width - 1, key % width - 1]), inverse.reshape(-1)
+
+
+def _by_code(strings: list[str], codes: Any) -> list[str]:
+    """The string of each code (``_codes`` numbers the distinct values 0, 1, 2…)."""
+    out = [""] * (int(codes.max(initial=-1)) + 1)
+    for text, code in zip(strings, codes.tolist(), strict=True):
+        if code >= 0:
+            out[code] = text
+    return out
+
+
+def score_many(cols: FeatureColumns, ii: Any, jj: Any, threshold: int) -> tuple[Any, Any, list[list[str]]]:
+    """``score_pair`` of rows ``ii[k]`` and ``jj[k]`` for every k: (positions k scoring at least ``threshold``,
+    their scores, their reasons). Same results as calling ``score_pair`` on each pair."""
+    import numpy as np
+
+    empty = np.zeros(0, dtype=np.int64)
+    if len(ii) == 0:
+        return empty, empty, []
+    ii, jj = np.asarray(ii, dtype=np.int64), np.asarray(jj, dtype=np.int64)
+
+    def same(codes: Any) -> Any:
+        a, b = codes[ii], codes[jj]
+        return (a >= 0) & (a == b)
+
+    names = [*_by_code(cols.cores, cols.name), ""]  # code -1 (no name) reads the last one
+    (na, nb), inverse = cols._per_distinct(cols.name, ii, jj)
+    ns = name_similarity_many([names[x] for x in na.tolist()], [names[x] for x in nb.tolist()])[inverse]
+    nsf = ns.astype(np.float64)
+    score = nsf.copy()
+    same_name = (ns >= 100) & (cols.name[ii] == cols.name[jj])
+    credit_a, credit_b = cols.credit[ii], cols.credit[jj]
+    credit_diff = (credit_a >= 0) & (credit_b >= 0) & (credit_a != credit_b)
+    credit_same = same(cols.credit)
+    score = np.where(credit_same, np.maximum(score, 99.0), score)
+    phone_same = same(cols.phone)
+    score = np.where(phone_same, np.maximum(score, 90 + nsf / 10), score)
+    email_same = same(cols.email)
+    score = np.where(email_same, np.maximum(score, 92 + nsf / 12), score)
+    strong = credit_same | phone_same | email_same
+    domain_same = ~email_same & same(cols.domain)
+    lifted = np.where(ns >= 50, np.maximum(score, nsf + (100 - nsf) * 0.6), score + 15)
+    score = np.where(domain_same, lifted, score)
+    # Addresses: 0 none, 1 same, 2 different, 3 different house number.
+    address_kind = np.zeros(len(ii), dtype=np.int64)
+    both = np.nonzero((cols.address[ii] >= 0) & (cols.address[jj] >= 0))[0]
+    if len(both):
+        addresses = _by_code(cols.addresses, cols.address)
+        (aa, ab), inverse = cols._per_distinct(cols.address, ii[both], jj[both])
+        similarity, differ = address_similarity_many([addresses[x] for x in aa.tolist()],
+                                                     [addresses[x] for x in ab.tolist()])
+        asim, differ = similarity[inverse], differ[inverse]
+        same_id = credit_same[both] | email_same[both]
+        kind = np.where(asim >= 90, 1, np.where((asim < 50) & ~same_id, 2,
+                                                np.where(~same_id & differ, 3, 0)))
+        address_kind[both] = kind
+        s, st, nsb = score[both], strong[both], nsf[both]
+        s = np.where((kind == 1) & (nsb >= 60), np.maximum(s, 80 + nsb / 5), s)
+        s = np.where(kind == 2, np.minimum(s, 75.0), s)
+        s = np.where(kind == 3, np.where(st, np.minimum(s, 96.0) - 17, s - 8), s)
+        score[both] = s
+    city_a, city_b = cols.city[ii], cols.city[jj]
+    city_diff = ~strong & (city_a >= 0) & (city_b >= 0) & (city_a != city_b)
+    score = np.where(city_diff, np.minimum(score, 70.0), score)
+    final = np.where(credit_diff, np.minimum(ns, 40), np.rint(np.minimum(score, 100.0)).astype(np.int64))
+    keep = np.nonzero(final >= threshold)[0]
+    # Reasons depend on a few flags only: build each distinct combination once. Packed into one integer: the
+    # cities (code + 1, when they differ and count) above 16 bits of name score and flags.
+    cities_n = int(cols.city.max(initial=-1)) + 2
+    flags = (ns + (same_name << 7) + (credit_diff << 8) + (credit_same << 9) + (phone_same << 10)
+             + (email_same << 11) + (domain_same << 12) + (address_kind << 13))
+    city_pair = np.where(city_diff, (city_a + 1) * cities_n + city_b + 1, 0)
+    distinct, inverse = np.unique((city_pair[keep] << 16) + flags[keep], return_inverse=True)
+    cities = _by_code([c or "" for c in cols.cities], cols.city)
+    built = []
+    for packed in distinct.tolist():
+        pair, bits = divmod(packed, 1 << 16)
+        row = [bits & 127, *((bits >> shift) & 1 for shift in range(7, 13)), bits >> 13,
+               pair // cities_n - 1, pair % cities_n - 1]
+        built.append(tuple(_reasons(row, cities)))
+    reasons = [list(built[x]) for x in inverse.reshape(-1).tolist()]
+    return keep, final[keep], reasons
+
+
+def _reasons(row: list[int], cities: list[str]) -> list[str]:
+    """The reasons ``score_pair`` gives, from the flags ``score_many`` computed (in the same order)."""
+    ns, same_name, credit_diff, credit_same, phone, email, domain, address, city_a, city_b = row
+    reasons: list[str] = []
+    if same_name:
+        reasons.append("same name after normalising")
+    elif ns >= 50:
+        reasons.append(f"name {ns}% after normalising")
+    if credit_diff:
+        return [*reasons, "different credit codes"]
+    if credit_same:
+        reasons.insert(0, "same credit code")
+    if phone:
+        reasons.insert(0, "same phone")
+    if email:
+        reasons.insert(0, "same e-mail")
+    elif domain:
+        reasons.append("same e-mail domain")
+    if address:
+        reasons.append({1: "same address", 2: "different address", 3: "different house number"}[address])
+    if city_a >= 0:
+        reasons.append(f"different city ({cities[city_a]} ≠ {cities[city_b]})")
+    return reasons

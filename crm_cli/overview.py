@@ -84,28 +84,31 @@ def month_numbers(session: Session, *, user: User, clock: Clock) -> MonthNumbers
 
 
 def upcoming_birthdays(session: Session, *, user: User, clock: Clock, days: int = 7, limit: int = 20) -> list[Birthday]:
-    """Birthdays of contacts of my customers in the next ``days`` days (today included), soonest first."""
+    """Birthdays of contacts of my customers in the next ``days`` days (today included), soonest first (then by
+    customer and contact id).
+
+    One query per day, led by the expression index on the birthday's month-day, with my customers checked per
+    contact (EXISTS on the primary key) and only what is still missing fetched: on 100k customers a join lets the
+    planner start from "my customers" instead (10x slower), and fetching every contact of the week first costs
+    thousands of rows for twenty lines."""
     today = clock.today
-    ahead = {(today + timedelta(days=n)).strftime("%m-%d"): n for n in range(days + 1)}
-    # Two steps so that the expression index on the birthday's month-day leads (a join lets the planner start
-    # from "my customers" instead, which is 10x slower on 100k customers).
-    people = list(session.exec(select(Contact.name, Contact.birthday, Contact.customer_id)
-                               .where(month_day(Contact.birthday).in_(list(ahead)))))
-    wanted = {cid for _n, _b, cid in people}
+    mine = (select(Customer.id).where(Customer.id == Contact.customer_id, Customer.owner_id == user.id,
+                                      col(Customer.deleted_at).is_(None)).exists())
+    found: list[tuple[str, int, int]] = []  # (contact, customer id, days away)
+    for n in range(days + 1):
+        if len(found) >= limit:
+            break
+        on = today + timedelta(days=n)
+        rows = session.exec(select(Contact.name, Contact.customer_id)
+                            .where(month_day(Contact.birthday) == on.strftime("%m-%d"), mine)
+                            .order_by(Contact.customer_id, Contact.id).limit(limit - len(found)))
+        found += [(name, cid, n) for name, cid in rows]
     names: dict[int, str] = {}
-    if wanted:
-        mine = select(Customer.id, Customer.name).where(
-            col(Customer.id).in_(wanted), Customer.owner_id == user.id, col(Customer.deleted_at).is_(None))
-        names = dict(session.exec(mine).all())  # type: ignore[arg-type]
-    out = []
-    for contact, birthday, cid in people:
-        if cid not in names:
-            continue
-        n = ahead[birthday.strftime("%m-%d")]
-        out.append(Birthday(contact=contact, customer_id=cid, customer=names[cid], on=today + timedelta(days=n),
-                            days_away=n))
-    out.sort(key=lambda b: (b.days_away, b.customer_id))
-    return out[:limit]
+    if found:
+        ids = {cid for _p, cid, _n in found}
+        names = dict(session.exec(select(Customer.id, Customer.name).where(col(Customer.id).in_(ids))).all())  # type: ignore[arg-type]
+    return [Birthday(contact=contact, customer_id=cid, customer=names[cid], on=today + timedelta(days=n), days_away=n)
+            for contact, cid, n in found]
 
 
 def summary(session: Session, *, user: User, clock: Clock) -> Summary:

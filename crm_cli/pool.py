@@ -45,13 +45,20 @@ class PoolRules:
     warn_days: int = 3
 
 
+RULE_KEYS = ["pool.idle_days", "pool.unwon_days", "pool.exempt_levels", "pool.max_owned", "pool.cooldown_days",
+             "pool.warn_days"]
+
+
 def rules(session: Session) -> PoolRules:
-    raw = get_setting(session, "pool.exempt_levels") or []
+    from crm_cli.settings import get_settings
+
+    got = get_settings(session, RULE_KEYS)  # one query (`crm remind` reads the rules three times)
+    raw = got["pool.exempt_levels"] or []
     levels = tuple(parse_level(str(v)).value for v in (raw if isinstance(raw, list) else str(raw).split(",")) if str(v).strip())
     return PoolRules(
-        idle_days=int(get_setting(session, "pool.idle_days")), unwon_days=int(get_setting(session, "pool.unwon_days")),
-        exempt_levels=levels, max_owned=int(get_setting(session, "pool.max_owned")),
-        cooldown_days=int(get_setting(session, "pool.cooldown_days")), warn_days=int(get_setting(session, "pool.warn_days")),
+        idle_days=int(got["pool.idle_days"]), unwon_days=int(got["pool.unwon_days"]),
+        exempt_levels=levels, max_owned=int(got["pool.max_owned"]),
+        cooldown_days=int(got["pool.cooldown_days"]), warn_days=int(got["pool.warn_days"]),
     )  # fmt: skip
 
 

@@ -34,7 +34,9 @@ DEFAULT_DAYS = 7
 @dataclass(frozen=True, slots=True)
 class Alert:
     """One thing a user should look at. ``item_key`` identifies the item within its kind (e.g. "customer:42");
-    together with ``user_id``, ``kind`` and ``due`` it is the delivery key."""
+    together with ``user_id``, ``kind`` and ``due`` it is the delivery key. Kinds that name two states of one item
+    (a payment due, then overdue) give the same ``family``, which then stands for the kind in the delivery key,
+    so that the item is not alerted again when it changes state."""
 
     user_id: int
     kind: str
@@ -43,10 +45,11 @@ class Alert:
     due: date
     text: str
     item_key: str
+    family: str = ""
 
     @property
     def key(self) -> tuple[int, str, str, date]:
-        return (self.user_id, self.kind, self.item_key, self.due)
+        return (self.user_id, self.family or self.kind, self.item_key, self.due)
 
 
 AlertProvider = Callable[[Session, Clock, int, "set[int] | None"], list[Alert]]
@@ -104,12 +107,14 @@ def _local_date(value: datetime | None, clock: Clock) -> str:
     return value.astimezone(clock.tz).date().isoformat() if value else "never"
 
 
-def sweep_conditions(session: Session, clock: Clock, *, ahead: timedelta = timedelta(0)) -> tuple[Any, Any | None, Any | None, Any]:
+def sweep_conditions(session: Session, clock: Clock, *, ahead: timedelta = timedelta(0),
+                     rules: Any = None) -> tuple[Any, Any | None, Any | None, Any]:
     """(base, idle, unwon, rules): SQL conditions that say whether the sweep would take a customer at
-    ``clock.now + ahead``. ``idle``/``unwon`` are None when that rule is off."""
+    ``clock.now + ahead``. ``idle``/``unwon`` are None when that rule is off. ``rules``: the pool rules if the
+    caller has read them already."""
     from crm_cli.pool import rules as pool_rules
 
-    rules = pool_rules(session)
+    rules = rules if rules is not None else pool_rules(session)
     now = clock.now + ahead
     c = Customer.__table__.c  # type: ignore[attr-defined]
     skip = sorted({*rules.exempt_levels, Level.INVALID.value})
@@ -133,8 +138,9 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
     """Return every customer that breaks a pool rule to the pool, recording why. Bulk SQL; see the module doc.
 
     Step 1 reads only indexed columns (ids, owners, rule, local dates of the last follow-up and of the assignment:
-    SQLite computes those at the current UTC offset of the zone); step 2 puts the ids in a temporary table and
-    reads the names in id order; then history, shares and the conditional UPDATE work set-wise on that table."""
+    SQLite computes those at the current UTC offset of the zone) from the covering ix_customers_owner_clock;
+    step 2 puts the ids in a temporary table; then the conditional UPDATE (returning the names), the history
+    (INSERT ... SELECT) and the shares work set-wise on that table. A dry run reads the names instead."""
     from crm_cli.db import bulk
 
     base, idle, unwon, rules = sweep_conditions(session, clock)
@@ -149,8 +155,8 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
     minutes = int(offset.total_seconds() // 60) if offset is not None else 0
     rows = session.execute(
         select(c.id, c.owner_id, is_idle, bulk.local_date(c.last_followup_at, minutes),
-               bulk.local_date(c.owned_since, minutes)).where(cond).order_by(c.id)
-    ).all()  # fmt: skip
+               bulk.local_date(c.owned_since, minutes)).where(cond)
+    ).all()  # fmt: skip  # no ORDER BY: ix_customers_owner_clock covers it, in owner order; sorted below
     if not rows:
         return []
     found = []
@@ -162,9 +168,19 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
         found.append((int(cid), int(owner_id), why))
     bulk.enlarge_cache(session)
     ids = bulk.load_sweep(session, found)
-    names = dict(session.execute(select(ids.c.id, c.name).join_from(ids, Customer.__table__, c.id == ids.c.id)).all())  # type: ignore[arg-type]
-    swept = [Swept(cid, names.get(cid, ""), owner_id, why) for cid, owner_id, why in found]
-    if not dry_run:
+    # ``id IN (SELECT id FROM tmp_sweep)``: SQLite walks the temporary table in id order and seeks each customer
+    # by rowid (a join lets it scan every customer instead).
+    in_sweep = c.id.in_(select(ids.c.id))
+    if dry_run:
+        names = dict(session.execute(select(c.id, c.name).where(in_sweep)).all())  # type: ignore[arg-type]
+    else:
+        # The conditional update: owner and dates are checked again by the UPDATE itself, under the write lock.
+        # RETURNING gives the names from the rows the UPDATE visits anyway.
+        names = dict(session.execute(
+            update(Customer.__table__).where(in_sweep, cond)  # type: ignore[arg-type]
+            .values(owner_id=None, owned_since=None).returning(c.id, c.name)
+        ).all())  # fmt: skip
+        assert len(names) == len(found), (len(names), len(found))  # one write transaction: nothing differs
         history = OwnershipEvent.__table__  # type: ignore[attr-defined]
         at = bindparam("sweep_at", value=clock.now, type_=UTCDateTime())
         session.execute(insert(history).from_select(
@@ -173,12 +189,7 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
         ))  # fmt: skip
         shares = CustomerShare.__table__  # type: ignore[attr-defined]
         session.execute(delete(shares).where(shares.c.customer_id.in_(select(ids.c.id))))
-        # The conditional update: owner and dates are checked again by the UPDATE itself, under the write lock.
-        done = session.execute(
-            update(Customer.__table__).where(c.id.in_(select(ids.c.id)), cond)  # type: ignore[arg-type]
-            .values(owner_id=None, owned_since=None)
-        ).rowcount  # fmt: skip
-        assert done == len(swept), (done, len(swept))  # one write transaction: nothing can differ in between
+    swept = [Swept(cid, names.get(cid, ""), owner_id, why) for cid, owner_id, why in found]
     swept.sort(key=lambda s: (s.from_user_id, s.customer_id))
     return swept
 
@@ -244,26 +255,29 @@ def _pool_deadline(c: Any, rules: Any, clock: Clock) -> Any:
 
 
 def pool_warning_alerts(session: Session, clock: Clock, days: int, user_ids: set[int] | None, *,
-                        limit: int | None = None) -> list[Alert]:
+                        limit: int | None = None, fresh_only: bool = False) -> list[Alert]:
     """Customers that will return to the pool within ``pool.warn_days`` unless followed up (or won).
-    ``limit``: only the ones due first (ordered in SQL: a rep's Home shows 15 of possibly thousands)."""
+    ``limit``: only the ones due first (ordered in SQL: a rep's Home shows 15 of possibly thousands).
+    ``fresh_only`` leaves out delivered ones before the names are read.
+
+    The candidates come from the covering ix_customers_owner_clock (no name in the SELECT: with it SQLite would
+    read the table row of every owned customer); names are read by id for the alerts that are kept."""
     from crm_cli.pool import rules as pool_rules
 
     rules = pool_rules(session)
     if rules.warn_days <= 0:
         return []
-    base, idle, unwon, _ = sweep_conditions(session, clock, ahead=timedelta(days=rules.warn_days))
+    base, idle, unwon, _ = sweep_conditions(session, clock, ahead=timedelta(days=rules.warn_days), rules=rules)
     rules_on = [r for r in (idle, unwon) if r is not None]
     if not rules_on:
         return []
     c = Customer.__table__.c  # type: ignore[attr-defined]
-    stmt = (select(c.id, c.name, c.owner_id, c.level, c.last_followup_at, c.owned_since)
+    stmt = (select(c.id, c.owner_id, c.level, c.last_followup_at, c.owned_since)
             .where(base, or_(*rules_on), *([c.owner_id.in_(sorted(user_ids))] if user_ids is not None else [])))
     if limit is not None:
         stmt = stmt.order_by(_pool_deadline(c, rules, clock), c.id).limit(limit)
-    rows = session.execute(stmt).all()
-    out = []
-    for cid, name, owner_id, level, last_at, since in rows:
+    found = []
+    for cid, owner_id, level, last_at, since in session.execute(stmt).all():
         deadlines = []
         if rules.idle_days > 0:
             start = max(t for t in (last_at, since) if t is not None) if (last_at or since) else clock.now
@@ -272,10 +286,24 @@ def pool_warning_alerts(session: Session, clock: Clock, days: int, user_ids: set
         if rules.unwon_days > 0 and level != Level.WON.value and since is not None:
             deadlines.append((since + timedelta(days=rules.unwon_days), f"not won since assignment {_local_date(since, clock)}"))
         when, why = min(deadlines, key=lambda d: d[0])
-        due = when.astimezone(clock.tz).date()
-        out.append(Alert(owner_id, "pool_warning", cid, name, due,
-                         f"returns to the pool on {due.isoformat()} ({why})", f"customer:{cid}"))
-    return out
+        found.append((cid, owner_id, when.astimezone(clock.tz).date(), why))
+    if fresh_only and found:
+        from crm_cli.db import bulk
+
+        keep = bulk.undelivered(session, [(owner_id, "pool_warning", f"customer:{cid}", due)
+                                          for cid, owner_id, due, _why in found])
+        found = [found[i] for i in keep]
+    names = _names(session, {cid for cid, *_rest in found})
+    return [Alert(owner_id, "pool_warning", cid, names.get(cid, ""), due,
+                  f"returns to the pool on {due.isoformat()} ({why})", f"customer:{cid}")
+            for cid, owner_id, due, why in found]
+
+
+def _names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    c = Customer.__table__.c  # type: ignore[attr-defined]
+    return {int(i): n for i, n in session.execute(select(c.id, c.name).where(c.id.in_(sorted(ids))))}
 
 
 def birthday_alerts(
@@ -319,6 +347,7 @@ def birthday_alerts(
 register_alert_provider(followup_alerts)
 FRESH_AWARE.add(followup_alerts)
 register_alert_provider(pool_warning_alerts)
+FRESH_AWARE.add(pool_warning_alerts)
 register_alert_provider(birthday_alerts)
 FRESH_AWARE.add(birthday_alerts)
 

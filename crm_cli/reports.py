@@ -248,9 +248,8 @@ def offset_minutes(clock: Clock) -> int:
 def live_visible(user: User) -> list[Any]:
     """Conditions on ``customers``: visible to ``user`` and not deleted.
 
-    ``+deleted_at IS NULL``: almost every customer is live, so an index that starts with ``deleted_at`` (such as
-    the dashboard's ``ix_customers_live_search``) would only add a table lookup per row; this keeps SQLite on the
-    covering ``ix_customers_report``."""
+    ``+deleted_at IS NULL``: almost every customer is live, so an index search on ``deleted_at`` would only add a
+    table lookup per row; this keeps SQLite on the covering ``ix_customers_report``."""
     return [visible_clause(user), rsql.no_index(Customer.deleted_at).is_(None)]
 
 

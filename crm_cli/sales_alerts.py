@@ -28,7 +28,9 @@ def _wanted(user_id: int | None, user_ids: Iterable[int] | None) -> bool:
 
 
 def payment_alerts(session: Session, clock: Clock, days: int, user_ids: Iterable[int] | None) -> list[Any]:
-    """Open installments overdue (kind ``payment_overdue``) or due within ``days`` (``payment_due``)."""
+    """Open installments overdue (kind ``payment_overdue``) or due within ``days`` (``payment_due``). Both are
+    delivered under one key (family ``payment``): an installment alerted as due is not alerted again when it
+    becomes overdue."""
     from crm_cli.payments import list_installments
 
     today = clock.today
@@ -50,7 +52,7 @@ def payment_alerts(session: Session, clock: Clock, days: int, user_ids: Iterable
             text = f"{item.contract_number} installment {item.seq}: {format_money(item.open_cents, cur)} due {when}"
         out.append(Alert(user_id=recipient, kind=kind, customer_id=item.customer_id,  # type: ignore[arg-type]
                          customer_name=item.customer_name, due=item.due_on, text=text,
-                         item_key=f"installment:{item.installment_id}"))
+                         item_key=f"installment:{item.installment_id}", family="payment"))
     return out
 
 

@@ -73,6 +73,17 @@ def get_setting(session: Any, key: str) -> Any:
     return spec.default if row is None else row.value
 
 
+def get_settings(session: Any, keys: list[str]) -> dict[str, Any]:
+    """Several settings in one query (defaults for those not stored)."""
+    from sqlmodel import col, select
+
+    from crm_cli.db.models import Setting
+
+    specs = {key: spec_for(key) for key in keys}
+    stored = {row.key: row.value for row in session.exec(select(Setting).where(col(Setting.key).in_(keys)))}
+    return {key: stored[key] if key in stored else spec.default for key, spec in specs.items()}
+
+
 def set_setting(session: Any, key: str, value: Any) -> None:
     from crm_cli.db.models import Setting
 

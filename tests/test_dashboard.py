@@ -345,3 +345,33 @@ async def test_the_command_palette_adds_a_customer(db_path: Path, shop: dict[str
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, CustomerForm)
+
+
+async def test_text_typed_while_a_page_query_runs_is_searched_once_with_the_latest_text(
+        db_path: Path, shop: dict[str, Any]) -> None:
+    app = make_app(db_path, "wang.fang")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        import threading
+
+        searched = []
+        customers = app.backend.customers
+        typed = threading.Event()
+
+        def slow_customers(query: Any, **kwargs: Any) -> Any:
+            searched.append(query.search)
+            typed.wait(10)  # a slow query: the texts below arrive while it runs (released once all are typed)
+            return customers(query, **kwargs)
+
+        app.backend.customers = slow_customers
+        search = app.screen.query_one("#search")
+        for text in ("广", "广州", "广州华", "华信"):
+            search.value = text
+            await pilot.pause()
+        typed.set()
+        await settle(pilot, 0.3)
+        assert searched == ["广", "华信"]
+        assert app.screen.page.query.search == "华信"
+        assert [r.name for r in app.screen.page.rows] == ["广州华信贸易有限公司"]

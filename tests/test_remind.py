@@ -377,6 +377,27 @@ def test_remind_includes_payment_alerts_from_the_sales_module_once(reps, db, clo
     assert remind(reps, "--no-sweep").stdout == ""
 
 
+def test_a_payment_alerted_as_due_is_not_alerted_again_when_it_becomes_overdue(reps, db, clock, make_customer) -> None:
+    from crm_cli import products
+    from crm_cli.users import get_user
+    from tests.test_contracts import _planned
+
+    made = make_customer("明达电子", owner="wang", level="intent")
+    with db.write() as session:
+        boss = get_user(session, "boss")
+        products.add_product(session, user=boss, clock=clock, data={"code": "P-100", "name": "CRM", "price": "1000"})
+        products.add_product(session, user=boss, clock=clock, data={"code": "P-200", "name": "实施", "price": "5000"})
+    _planned(db, clock, made)
+    first = [(a["kind"], a["due"]) for a in remind_json(reps, "--no-sweep")["alerts"] if a["kind"].startswith("pay")]
+    due = (clock.today + timedelta(days=5)).isoformat()
+    assert ("payment_due", due) in first
+    later = (clock.now + timedelta(days=6)).astimezone(clock.tz).strftime("%Y-%m-%d %H:%M")
+    everything = remind_json(reps, "--no-sweep", "--all", "--dry-run", "--now", later)["alerts"]
+    assert ("payment_overdue", due) in [(a["kind"], a["due"]) for a in everything]
+    again = remind_json(reps, "--no-sweep", "--now", later)["alerts"]
+    assert [a for a in again if a["kind"].startswith("pay")] == []
+
+
 def test_pool_warnings_with_a_limit_are_the_ones_due_first(reps, make_customer, db) -> None:
     """The dashboard's Home asks for the first 15 of possibly thousands: the order comes from SQL and must be the
     order of the deadlines the full list computes (idle and not-won rules, never followed up, won exempt)."""

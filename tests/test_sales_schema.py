@@ -28,8 +28,9 @@ def test_models_match_the_migrated_schema(db) -> None:
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    import crm_cli.db.models  # noqa: F401
+    from crm_cli.db.models import load_all
 
+    load_all()
     with db.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     ours = [d for d in diffs if _table_of(d) in SALES_TABLES or "won_on" in repr(d)]

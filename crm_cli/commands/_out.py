@@ -1,12 +1,19 @@
 """Rendering: data to stdout (table, JSON, CSV or ids), messages to stderr. rich is imported on first use.
 
 rich honours NO_COLOR and drops colours when the stream is not a terminal.
+
+Plain output (a pipe, a file, cron: rich would write no escape codes) takes a fast path that writes exactly the
+text rich would, without importing rich: building and rendering a rich table of 50 rows costs more than the query
+behind it. Anything the fast path does not handle the same way (a table wider than the console, text rich would
+wrap, markup or emoji codes, control characters) goes to rich; tests/test_out.py checks both paths agree.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -15,6 +22,7 @@ from typing import Any
 
 _console: Any = None
 _err_console: Any = None
+PLAIN_WIDTH = 200  # the width of stdout tables when stdout is not a terminal
 
 
 def console() -> Any:
@@ -22,7 +30,7 @@ def console() -> Any:
     if _console is None:
         from rich.console import Console
 
-        _console = Console(width=None if sys.stdout.isatty() else 200, soft_wrap=False)
+        _console = Console(width=None if sys.stdout.isatty() else PLAIN_WIDTH, soft_wrap=False)
     return _console
 
 
@@ -42,6 +50,8 @@ def _esc(text: str) -> str:
 
 
 def error(message: str, details: Sequence[str] = ()) -> None:
+    if _plain_message(f"error: {message}", *(f"  {line}" for line in details)):
+        return
     con = err_console()
     con.print(f"[bold red]error:[/] {_esc(message)}")
     for line in details:
@@ -49,15 +59,128 @@ def error(message: str, details: Sequence[str] = ()) -> None:
 
 
 def ok(message: str) -> None:
-    err_console().print(f"[green]✓[/] {_esc(message)}")
+    if not _plain_message(f"✓ {message}"):
+        err_console().print(f"[green]✓[/] {_esc(message)}")
 
 
 def info(message: str) -> None:
-    err_console().print(_esc(message))
+    if not _plain_message(message):
+        err_console().print(_esc(message))
 
 
 def warn(message: str) -> None:
-    err_console().print(f"[yellow]warning:[/] {_esc(message)}")
+    if not _plain_message(f"warning: {message}"):
+        err_console().print(f"[yellow]warning:[/] {_esc(message)}")
+
+
+# ------------------------------------------------------------------------------------------- plain fast path
+
+
+def is_plain(stream: Any) -> bool:
+    """Whether rich would write ``stream`` without escape codes: rich's own terminal rules (TTY_COMPATIBLE,
+    FORCE_COLOR, isatty) say it is not a terminal, and the encoding is UTF-8 (else rich swaps the box characters)."""
+    compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if compatible == "1":
+        return False
+    if compatible != "0":
+        force = os.environ.get("FORCE_COLOR")
+        if force is not None:
+            if force != "":
+                return False
+        else:
+            try:
+                if stream.isatty():
+                    return False
+            except (AttributeError, ValueError):
+                pass
+    return (getattr(stream, "encoding", None) or "utf-8").lower().startswith("utf")
+
+
+# rich replaces :name: emoji codes in printed strings; text that might hold one goes to rich.
+_EMOJI_LIKE = re.compile(r":\S*?:")
+
+
+def _plain_ok(text: str) -> bool:
+    """Text that rich prints unchanged in a line of its own: printable, one line, no emoji code."""
+    return text.isprintable() and not (":" in text and _EMOJI_LIKE.search(text))
+
+
+def _cells(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
+def _message_width() -> int:
+    """The width rich's stderr console wraps at (rich.console.Console.size, for a console that is not a terminal)."""
+    width = None
+    columns = os.environ.get("COLUMNS")
+    if columns is not None and columns.isdigit():
+        return int(columns)
+    for fd in (0, 1, 2):
+        try:
+            width = os.get_terminal_size(fd).columns
+        except (AttributeError, ValueError, OSError):
+            continue
+        break
+    return width or 80
+
+
+def _plain_message(*lines: str) -> bool:
+    """Write ``lines`` to stderr as rich would, when they need no wrapping and stderr is plain; else False."""
+    if not is_plain(sys.stderr):
+        return False
+    width = _message_width()
+    if not all(_plain_ok(line) and _cells(line) <= width for line in lines):
+        return False
+    sys.stderr.write("".join(f"{line}\n" for line in lines))
+    return True
+
+
+def plain_table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], *, title: str | None = None, caption: str | None = None,
+    width: int = PLAIN_WIDTH, box: bool = True, title_left: bool = False,
+) -> str | None:
+    """The text rich renders for ``print_table`` (``box``) or ``print_record`` (no box, no header) when every cell
+    fits on one line within ``width``; None when rich would wrap, fold or shrink something (the caller uses rich)."""
+    # Headers, titles and captions are printed as markup; cells are escaped (a backslash escapes oddly).
+    if not rows or any(not _plain_ok(t) or "[" in t for t in (*headers, *(n for n in (title, caption) if n))):
+        return None
+    if any(not _plain_ok(c) or "\\" in c for r in rows for c in r):
+        return None
+    count = len(headers)
+    sizes = [[_cells(c) for c in row] for row in rows]
+    widths = [max(max(s[i] for s in sizes), _cells(headers[i]) if box else 0) for i in range(count)]
+    # padding (0, 1) between columns, none at the outer edges (pad_edge=False); a rule between columns in a box
+    total = sum(widths) + 2 * (count - 1) + (count - 1 if box else 0)
+    if not 0 < total <= width or any(note and _cells(note) > total for note in (title, caption)):
+        return None
+    last = count - 1
+
+    def line(cells: Sequence[str], cell_sizes: Sequence[int], sep: str) -> str:
+        parts = []
+        for i, (text, size) in enumerate(zip(cells, cell_sizes, strict=True)):
+            pad = " " * (widths[i] - size)
+            parts.append(("" if i == 0 else " ") + text + pad + ("" if i == last else " "))
+        return sep.join(parts) + "\n"
+
+    def centred(note: str) -> str:
+        excess = total - _cells(note)
+        return " " * (excess // 2) + note + " " * (excess - excess // 2) + "\n"
+
+    out = []
+    if title:
+        out.append(title + " " * (total - _cells(title)) + "\n" if title_left else centred(title))
+    if box:
+        out.append(line(headers, [_cells(h) for h in headers], "┃"))
+        out.append("╇".join("━" * (w + (i > 0) + (i < last)) for i, w in enumerate(widths)) + "\n")
+    sep = "│" if box else ""
+    out.extend(line(row, size, sep) for row, size in zip(rows, sizes, strict=True))
+    if caption:
+        out.append(centred(caption))
+    return "".join(out)
 
 
 def _default(value: Any) -> Any:
@@ -98,28 +221,45 @@ def print_table(
     caption: str | None = None,
 ) -> None:
     """``columns``: (key, header) pairs."""
+    headers = [header for _key, header in columns]
+    cells = [[_cell(row.get(k)) if row.get(k) is not None else "" for k, _ in columns] for row in rows]
+    if is_plain(sys.stdout) and (text := plain_table(headers, cells, title=title, caption=caption)) is not None:
+        sys.stdout.write(text)
+        return
+    console().print(rich_table(headers, cells, title=title, caption=caption))
+
+
+def rich_table(headers: Sequence[str], cells: Sequence[Sequence[str]], *, title: str | None = None,
+               caption: str | None = None) -> Any:
     from rich.table import Table
 
     table = Table(title=title, caption=caption, header_style="bold", show_edge=False, pad_edge=False)
-    for _key, header in columns:
+    for header in headers:
         table.add_column(header, overflow="fold")
-    for row in rows:
-        table.add_row(*[_esc(_cell(row.get(k))) if row.get(k) is not None else "" for k, _ in columns])
-    console().print(table)
+    for row in cells:
+        table.add_row(*[_esc(c) for c in row])
+    return table
 
 
 def print_record(pairs: Sequence[tuple[str, Any]], *, title: str | None = None) -> None:
+    cells = [[label, _cell(value)] for label, value in pairs if value is not None and value != ""]
+    if is_plain(sys.stdout) and (text := plain_table(["", ""], cells, title=title, box=False,
+                                                     title_left=True)) is not None:
+        sys.stdout.write(text)
+        return
+    console().print(rich_record(cells, title=title))
+
+
+def rich_record(cells: Sequence[Sequence[str]], *, title: str | None = None) -> Any:
     from rich.table import Table
 
     table = Table(show_header=False, title=title, box=None, pad_edge=False, title_justify="left",
                   title_style="bold")
     table.add_column(style="dim")
     table.add_column()
-    for label, value in pairs:
-        if value is None or value == "":
-            continue
-        table.add_row(_esc(label), _esc(_cell(value)))
-    console().print(table)
+    for label, value in cells:
+        table.add_row(_esc(label), _esc(value))
+    return table
 
 
 def emit_list(

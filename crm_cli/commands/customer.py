@@ -169,14 +169,16 @@ def show_customer_list(query: Any, fmt: str, title: str | None = None) -> None:
     from crm_cli import customers
 
     with read_session() as (session, user, clock):
-        found = customers.list_customers(session, query, user=user, clock=clock)
+        caption = None
+        if fmt == "table":
+            found, total = customers.list_customers_counted(session, query, user=user, clock=clock)
+            if total is not None:
+                caption = f"{len(found)} of {total} shown (use --limit/--offset)"
+        else:
+            found = customers.list_customers(session, query, user=user, clock=clock)
         owners = customers.usernames(session, {c.owner_id for c in found})
         rows = [row_of(c, owners, clock.tz) for c in found]
         json_rows = [customers.customer_dict(c, owners) for c in found] if fmt == "json" else None
-        caption = None
-        if fmt == "table" and query.limit and len(found) == query.limit:
-            total = customers.count_customers(session, query, user=user, clock=clock)
-            caption = f"{len(found)} of {total} shown (use --limit/--offset)"
     _out.emit_list(fmt, LIST_COLUMNS if fmt == "table" else [(k, k) for k in rows[0]] if rows else LIST_COLUMNS,
                    rows, title=title, caption=caption, json_rows=json_rows)
 

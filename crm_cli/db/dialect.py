@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, literal_column
+from sqlalchemy import false, func, literal_column
 
 
 def month_day(column: Any) -> Any:
@@ -26,3 +26,35 @@ def greatest(*values: Any) -> Any:
 def least(*values: Any) -> Any:
     """The smallest of the values (SQLite's scalar min; NULL when any value is NULL)."""
     return func.min(*values)
+
+
+def no_index(condition: Any) -> Any:
+    """``condition`` as a term no index can answer (wrapped in a function; same truth value), so that SQLite reads
+    the table in rowid order. For the first page of a listing in id order that most rows pass, that scan stops
+    after the page, where an index on a column of the condition would make SQLite sort every match: sampled
+    planner statistics (``ANALYZE`` under ``analysis_limit``) call ``deleted_at IS NULL`` selective."""
+    return func.coalesce(condition, false())
+
+
+def in_id_order(stmt: Any, table: Any) -> Any:
+    """Read ``table`` by its primary key only (SQLite's ``NOT INDEXED``, rowid lookups still allowed): for a query
+    in id order that stops after a page of rows, or checks a substring on every row anyway, where the planner
+    would otherwise gather rows through secondary indexes (the owner ones, for the visibility OR) out of id order
+    and sort them."""
+    _enable_sqlite_table_hints()
+    return stmt.with_hint(table, "NOT INDEXED", dialect_name="sqlite")
+
+
+def _enable_sqlite_table_hints() -> None:
+    """SQLAlchemy's SQLite compiler drops table hints (``with_hint``); SQLite has two (``INDEXED BY``, ``NOT
+    INDEXED``), written right after the table name as the base compiler does for other databases."""
+    from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
+
+    if getattr(SQLiteCompiler, "_crm_table_hints", False):
+        return
+
+    def get_from_hint_text(self: Any, table: Any, text: str | None) -> str | None:
+        return text
+
+    SQLiteCompiler.get_from_hint_text = get_from_hint_text  # type: ignore[method-assign]
+    SQLiteCompiler._crm_table_hints = True  # type: ignore[attr-defined]

@@ -7,11 +7,10 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from crm_cli.errors import CrmError
@@ -22,11 +21,13 @@ class DataChanged(Message):
     """Another process (or this app) committed to the database: screens reload what they show."""
 
 
-class Opening(Screen[None]):
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("Opening the database…", id="opening")
-        yield Footer()
+class Opened(Message):
+    """The start-up worker is done: the database is open and the acting user known (``app.me``), Home's first data
+    in ``app.prefetched_home``; or it failed (``failed``, the error is shown by the app)."""
+
+    def __init__(self, *, failed: bool = False) -> None:
+        super().__init__()
+        self.failed = failed
 
 
 class CrmApp(App[None]):
@@ -55,15 +56,15 @@ class CrmApp(App[None]):
     # ------------------------------------------------------------------------------------------ start-up
 
     def on_mount(self) -> None:
-        from crm_cli.tui.screens.customers import CustomersScreen
+        """Home's shell is shown at once while a worker opens the file and fetches Home's data; the other screens
+        are imported on first use."""
         from crm_cli.tui.screens.home import HomeScreen
-        from crm_cli.tui.screens.pool import PoolScreen
 
         self.add_mode("home", HomeScreen)
-        self.add_mode("customers", CustomersScreen)
-        self.add_mode("pool", PoolScreen)
-        self.push_screen(Opening())
+        self.add_mode("customers", _customers_screen)
+        self.add_mode("pool", _pool_screen)
         self.run_worker(self._open, name="open", thread=True, exit_on_error=False)
+        self.switch_mode("home")
 
     def _open(self) -> Me:
         """Open the file and fetch Home's data in the same worker, so the first screen appears with its data."""
@@ -80,11 +81,14 @@ class CrmApp(App[None]):
                 self.me = event.worker.result
                 assert self.me is not None
                 self.sub_title = f"{self.me.label} · {self.me.role}"
-                self.switch_mode("home")
                 self._started = True
+                for screen in self.screen_stack:
+                    screen.post_message(Opened())
                 self.set_interval(self.poll_interval, self._poll)
             elif event.state == WorkerState.ERROR:
                 assert event.worker.error is not None
+                for screen in self.screen_stack:
+                    screen.post_message(Opened(failed=True))
                 self.show_error(event.worker.error, title="Cannot open the database")
         elif event.worker.name == "poll" and event.state == WorkerState.SUCCESS and event.worker.result:
             self.broadcast_change()
@@ -160,3 +164,15 @@ class CrmApp(App[None]):
         yield SystemCommand("Refresh", "Reload what is on screen (F5)", self.action_refresh_data)
         yield SystemCommand("Help", "Keys and the search language (F1)", self.action_help)
         yield from super().get_system_commands(screen)
+
+
+def _customers_screen() -> Screen[Any]:
+    from crm_cli.tui.screens.customers import CustomersScreen
+
+    return CustomersScreen()
+
+
+def _pool_screen() -> Screen[Any]:
+    from crm_cli.tui.screens.pool import PoolScreen
+
+    return PoolScreen()

@@ -10,12 +10,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from crm_cli.customers import CustomerQuery
+if TYPE_CHECKING:
+    from crm_cli.customers import CustomerQuery
 
 PAGE_SIZE = 100
 COUNT_CAP = 10_000  # beyond this the status line says "10,000+" instead of counting every match
+ID_WINDOW = 5_000  # ids read in primary-key order before the general page query (see Backend._first_ids)
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,7 @@ class Backend:
         from sqlalchemy import and_, select
 
         from crm_cli import customers
+        from crm_cli.db.dialect import in_id_order
         from crm_cli.db.models import Customer
 
         if query.sort not in customers.SORTS:
@@ -222,17 +225,45 @@ class Backend:
             raise InvalidInput(f"unknown sort {query.sort!r}: use one of {', '.join(customers.SORTS)}")
         with self.session() as (session, user, clock):
             where = and_(*customers.query_conditions(session, query, user=user, clock=clock))
-            ids_stmt = (select(Customer.id).where(where).order_by(*customers.SORTS[query.sort], Customer.id)
-                        .offset(query.offset).limit(query.limit))
-            ids = list(session.execute(ids_stmt).scalars())
+            ids = self._first_ids(session, where, query)
+            if ids is None:
+                ids_stmt = (select(Customer.id).where(where).order_by(*customers.SORTS[query.sort], Customer.id)
+                            .offset(query.offset).limit(query.limit))
+                if query.sort == "id" and _substring_search(query):
+                    ids_stmt = in_id_order(ids_stmt, Customer)
+                ids = list(session.execute(ids_stmt).scalars())
             cols = (Customer.id, Customer.name, Customer.level, Customer.stars, Customer.owner_id, Customer.region,
                     Customer.phone, Customer.last_followup_at, Customer.next_followup_on)
             by_id = {r.id: r for r in session.execute(select(*cols).where(Customer.id.in_(ids)))}  # type: ignore[union-attr]
             if any(r.owner_id and r.owner_id not in self._owners for r in by_id.values()):
                 self._load_owners(session)
-            total = self._count(session, where) if count else -1
+            total = self._count(session, where, scan=_substring_search(query)) if count else -1
             return Page(rows=[self._row(by_id[i], clock) for i in ids if i in by_id], total=min(total, COUNT_CAP),
                         capped=total > COUNT_CAP, offset=query.offset, query=query)
+
+    @staticmethod
+    def _first_ids(session: Any, where: Any, query: CustomerQuery) -> list[int] | None:
+        """The page's ids when the list is in id order and its page lies within the first ID_WINDOW ids, else None.
+
+        In id order with a common term (or none), the page's rows come early: reading the first few thousand
+        customers by primary key finds them in a millisecond, where the general query reads the whole search index
+        (40 ms on 100k) and sorts the matches. The result is the same: every id below the window's bound was
+        examined, so a full page from the window is the first page of all matches; with fewer, the caller runs
+        the general query."""
+        from sqlalchemy import func, select
+
+        from crm_cli.db.dialect import in_id_order
+        from crm_cli.db.models import Customer
+
+        if query.sort != "id" or query.limit is None or query.offset + query.limit > ID_WINDOW // 4:
+            return None
+        first = session.execute(select(func.min(Customer.id))).scalar()
+        if first is None:
+            return []
+        stmt = (select(Customer.id).where(where, Customer.id < first + ID_WINDOW).order_by(Customer.id)
+                .offset(query.offset).limit(query.limit))
+        ids = list(session.execute(in_id_order(stmt, Customer)).scalars())
+        return ids if len(ids) == query.limit else None
 
     def count(self, query: CustomerQuery) -> int:
         """How many customers match (COUNT_CAP + 1 meaning "more than COUNT_CAP")."""
@@ -241,15 +272,20 @@ class Backend:
         from crm_cli import customers
 
         with self.session() as (session, user, clock):
-            return self._count(session, and_(*customers.query_conditions(session, query, user=user, clock=clock)))
+            return self._count(session, and_(*customers.query_conditions(session, query, user=user, clock=clock)),
+                               scan=_substring_search(query))
 
     @staticmethod
-    def _count(session: Any, where: Any) -> int:
+    def _count(session: Any, where: Any, *, scan: bool = False) -> int:
+        """Matches up to COUNT_CAP + 1. ``scan``: read the table itself (a substring term is checked on every
+        row anyway; going through the owner indexes first reads the rows out of order, 4x slower on 100k)."""
         from sqlalchemy import func, select
 
+        from crm_cli.db.dialect import in_id_order
         from crm_cli.db.models import Customer
 
-        matches = select(Customer.id).where(where).limit(COUNT_CAP + 1).subquery()
+        inner = select(Customer.id).where(where).limit(COUNT_CAP + 1)
+        matches = (in_id_order(inner, Customer) if scan else inner).subquery()
         return int(session.execute(select(func.count()).select_from(matches)).scalar_one())
 
     def detail(self, customer_id: int) -> Detail:
@@ -357,6 +393,13 @@ class Backend:
             target = get_user(session, username)
             pool.assign(session, user=user, clock=clock, customers=[customer], to=target)
             return f"{customer.label} → {target.username}"
+
+
+def _substring_search(query: CustomerQuery) -> bool:
+    """Whether the search has a term too short for the trigram index (matched with LIKE on every row)."""
+    from crm_cli.db.search import normalise_query
+
+    return bool(query.search) and any(len(t) < 3 for t in normalise_query(query.search or "").split())
 
 
 @contextmanager

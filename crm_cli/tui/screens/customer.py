@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from crm_cli.tui.app import DataChanged
 from crm_cli.tui.backend import Detail
 from crm_cli.tui.base import DbWork
+from crm_cli.tui.widgets import Footer
 from crm_cli.vocab import LEVEL_ZH, METHOD_ZH, Level, Method
 
 OVERVIEW_FIELDS = (("code", "Code"), ("source", "Source"), ("region", "Region"), ("industry", "Industry"),

@@ -9,14 +9,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 
 from crm_cli.customers import CustomerQuery
 from crm_cli.errors import CrmError
 from crm_cli.tui.app import DataChanged
 from crm_cli.tui.backend import Page, Row
 from crm_cli.tui.base import DbWork, TextInput
-from crm_cli.tui.widgets import PagedList
+from crm_cli.tui.widgets import Footer, PagedList
 from crm_cli.vocab import LEVEL_ZH
 
 SORT_CHOICES = [("id", "id"), ("name", "name"), ("next follow-up", "next"), ("last follow-up (oldest)", "last"),
@@ -50,6 +50,9 @@ class CustomersScreen(DbWork, Screen[None]):
         self.row_offset = 0
         self.page: Page | None = None
         self._cursor_to: int | str = 0
+        self._list_running = False
+        self._list_next: CustomerQuery | None = None  # asked for while a page query was running
+        self._columns_text = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -110,8 +113,33 @@ class CustomersScreen(DbWork, Screen[None]):
         table = self.query_one(PagedList)
         if keep_cursor:
             self._cursor_to = table.cursor_row
-        self.db_call(self.backend.customers, query, count=False, done=self.show_page, group="list",
-                     failed=self.list_failed)
+        self.query_page(query)
+
+    def query_page(self, query: CustomerQuery) -> None:
+        """One page query at a time: asked again while one runs, only the latest query runs next (keys typed
+        meanwhile cost no query each, and no worker thread competes with the one the user waits for)."""
+        if self._list_running:
+            self._list_next = query
+            return
+        self._list_running = True
+        self.db_call(self.backend.customers, query, count=False, done=self._page_done, group="list",
+                     failed=self._page_failed)
+
+    def _next_query(self) -> bool:
+        self._list_running = False
+        query, self._list_next = self._list_next, None
+        if query is None:
+            return False
+        self.query_page(query)
+        return True
+
+    def _page_done(self, page: Page) -> None:
+        if not self._next_query():  # a page for an older query is dropped when a newer one waits
+            self.show_page(page)
+
+    def _page_failed(self, error: BaseException) -> None:
+        if not self._next_query():
+            self.list_failed(error)
 
     def list_failed(self, error: BaseException) -> None:
         from crm_cli.tui.base import describe
@@ -126,10 +154,17 @@ class CustomersScreen(DbWork, Screen[None]):
         table = self.query_one(PagedList)
         target = len(page.rows) - 1 if self._cursor_to == "last" else int(self._cursor_to)
         table.show_rows([row_cells(r) for r in page.rows], cursor=target)
-        self.query_one("#columns", Static).update(table.header())
+        header = table.header()
+        if header.plain != self._columns_text:  # the titles change only with the width
+            self._columns_text = header.plain
+            self.query_one("#columns", Static).update(header)
         self._cursor_to = 0
         self.show_status()
-        if page.total < 0:  # the rows first, the number of matches a moment later
+        if page.total < 0:  # the rows first; the number of matches once they are drawn (unless a key came)
+            self.call_after_refresh(self._count, page)
+
+    def _count(self, page: Page) -> None:
+        if self.page is page and not self._list_running:
             self.db_call(self.backend.count, page.query, done=lambda total: self.show_count(total, page),
                          group="count")
 
@@ -147,7 +182,7 @@ class CustomersScreen(DbWork, Screen[None]):
             text = "no customers match"
         else:
             text = f"{page.offset + 1:,}–{page.offset + len(page.rows):,} of {page.total_label}"
-        self.query_one("#status", Static).update(f"{text}   [dim]{self.hint}[/dim]")
+        self.query_one("#status", Static).update(f"{text}   [dim]{self.hint}[/dim]", layout=False)
 
     # ------------------------------------------------------------------------------------------ events
 
@@ -178,11 +213,9 @@ class CustomersScreen(DbWork, Screen[None]):
             return
         self.row_offset = new
         self._cursor_to = "last" if cursor == "last" else 0
-        query = replace(self.build_query(), offset=new)
-        self.db_call(self.backend.customers, query, count=False, done=self.show_page, group="list",
-                     failed=self.list_failed)
+        self.query_page(replace(self.build_query(), offset=new))
 
-    def on_option_list_option_selected(self, _event: PagedList.OptionSelected) -> None:
+    def on_line_table_row_selected(self, _event: PagedList.RowSelected) -> None:
         self.action_open()
 
     def selected(self) -> int | None:

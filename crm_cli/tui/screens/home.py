@@ -8,14 +8,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Header, Static
 
-from crm_cli.tui.app import DataChanged
+from crm_cli.tui.app import DataChanged, Opened
 from crm_cli.tui.backend import Home, Row
 from crm_cli.tui.base import DbWork
-from crm_cli.tui.widgets import fit
+from crm_cli.tui.widgets import Footer, LineTable, fit
 from crm_cli.vocab import LEVEL_ZH, Level
 
+AGENDA_COLUMNS = (("When", None), ("ID", None), ("Customer", None), ("Level", None), ("Phone", None), ("Next", None))
 SECTIONS = (("overdue", "Overdue"), ("due_today", "Due today"), ("never_contacted", "Never contacted"),
             ("idle", "Idle"))
 
@@ -31,13 +32,19 @@ class HomeScreen(DbWork, Screen[None]):
         super().__init__()
         self.data: Home | None = None
         self.row_ids: list[int] = []
+        self._opened = False
+
+    @property
+    def loaded(self) -> bool:
+        """All of Home's data is in its widgets."""
+        return self.data is not None
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal():
             with Vertical(id="agenda-pane"):
-                yield Static("Today", id="agenda-title", classes="pane-title")
-                yield DataTable(id="agenda", cursor_type="row", zebra_stripes=True)
+                yield Static("Opening the database…", id="agenda-title", classes="pane-title")
+                yield LineTable(AGENDA_COLUMNS, zebra=True, id="agenda")
             with VerticalScroll(id="side"):
                 yield Static(id="levels", classes="card")
                 yield Static(id="month", classes="card")
@@ -47,8 +54,17 @@ class HomeScreen(DbWork, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#agenda", DataTable)
-        table.add_columns("When", "ID", "Customer", "Level", "Phone", "Next")
+        if self.app.me is not None:  # type: ignore[attr-defined]
+            self.on_opened()
+
+    def on_opened(self, event: Opened | None = None) -> None:
+        """The app has opened the database: show the data it fetched meanwhile (or load it)."""
+        if event is not None and event.failed:
+            self.query_one("#agenda-title", Static).update("Could not open the database")
+            return
+        if self._opened:
+            return
+        self._opened = True
         prefetched, self.app.prefetched_home = self.app.prefetched_home, None  # type: ignore[attr-defined]
         if prefetched is not None:
             self.show(prefetched)
@@ -67,20 +83,16 @@ class HomeScreen(DbWork, Screen[None]):
 
     def show(self, data: Home) -> None:
         self.data = data
-        table = self.query_one("#agenda", DataTable)
-        keep = table.cursor_row
-        table.clear()
-        self.row_ids = []
+        table = self.query_one("#agenda", LineTable)
         labels = dict(SECTIONS)
         labels["idle"] = f"Idle {data.idle_days}d+"
+        lines, self.row_ids = [], []
         for key, _title in SECTIONS:
             rows: list[Row] = getattr(data, key)
             for r in rows:
-                when = labels[key]
-                table.add_row(when, str(r.id), r.name, _level(r.level), r.phone, _d(r.next), key=str(r.id) + key)
+                lines.append((labels[key], str(r.id), r.name, _level(r.level), r.phone, _d(r.next)))
                 self.row_ids.append(r.id)
-        if self.row_ids:
-            table.move_cursor(row=min(keep, len(self.row_ids) - 1))
+        table.set_rows(lines, cursor=table.cursor_row)
         counts = [f"{len(data.overdue)} overdue", f"{len(data.due_today)} due today",
                   f"{len(data.never_contacted)} never contacted"]
         self.query_one("#agenda-title", Static).update(f"Today {data.today.isoformat()} — " + ", ".join(counts))
@@ -109,12 +121,12 @@ class HomeScreen(DbWork, Screen[None]):
             panels.display = False
 
     def _selected(self) -> int | None:
-        table = self.query_one("#agenda", DataTable)
+        table = self.query_one("#agenda", LineTable)
         if not self.row_ids or table.cursor_row < 0:
             return None
         return self.row_ids[min(table.cursor_row, len(self.row_ids) - 1)]
 
-    def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
+    def on_line_table_row_selected(self, _event: LineTable.RowSelected) -> None:
         self.action_open()
 
     def action_open(self) -> None:
@@ -125,8 +137,8 @@ class HomeScreen(DbWork, Screen[None]):
         from crm_cli.tui.screens.forms import FollowUpForm
 
         if (cid := self._selected()) is not None:
-            table = self.query_one("#agenda", DataTable)
-            name = str(table.get_row_at(table.cursor_row)[2])
+            table = self.query_one("#agenda", LineTable)
+            name = str(table.rows[table.cursor_row][2])
             self.app.push_screen(FollowUpForm(cid, name), lambda saved: self.load() if saved else None)
 
 

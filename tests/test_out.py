@@ -1,0 +1,145 @@
+"""The plain fast path of crm_cli.commands._out writes exactly what rich would, or hands over to rich."""
+
+from __future__ import annotations
+
+import io
+import random
+from typing import Any
+
+import pytest
+
+from crm_cli.commands import _out
+
+WORDS = ["明达", "电子科技", "有限公司", "上海", "Orion", "Trading Corp.", "wang.fang", "(pool)", "0755-86001234",
+         "+852 40970943", "2026-12-07", "★★★", "ＡＢＣ１２", "é", "e\u0301", "😀", "x:y", "[北京]", "potential", "", " "]
+
+
+def rich_text(renderable: Any, width: int = _out.PLAIN_WIDTH) -> str:
+    from rich.console import Console
+
+    buf = io.StringIO()
+    Console(file=buf, width=width, soft_wrap=False, force_terminal=False, color_system=None, _environ={}).print(
+        renderable)
+    return buf.getvalue()
+
+
+def random_text(rng: random.Random, most: int) -> str:
+    return "".join(rng.choice(WORDS) for _ in range(rng.randint(0, most))).strip()
+
+
+def random_table(rng: random.Random) -> tuple[list[str], list[list[str]]]:
+    columns = rng.randint(1, 9)
+    headers = [rng.choice(["ID", "Name", "★", "Last follow-up", "", "电话"]) for _ in range(columns)]
+    rows = [[random_text(rng, rng.choice([1, 3, 8])) for _ in range(columns)] for _ in range(rng.randint(1, 6))]
+    return headers, rows
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_plain_table_is_what_rich_prints(seed: int) -> None:
+    rng = random.Random(seed)
+    fast_cases = 0
+    for _ in range(300):
+        headers, rows = random_table(rng)
+        title = rng.choice([None, "Contacts", "#12 明达电子科技有限公司", "Recent follow-ups"])
+        caption = rng.choice([None, "50 of 42857 shown (use --limit/--offset)", "x"])
+        width = rng.choice([200, 120, 60, 30])
+        fast = _out.plain_table(headers, rows, title=title, caption=caption, width=width)
+        if fast is not None:
+            fast_cases += 1
+            assert fast == rich_text(_out.rich_table(headers, rows, title=title, caption=caption), width)
+    assert fast_cases > 50  # the comparison ran on many tables, not only on fallbacks
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_plain_record_is_what_rich_prints(seed: int) -> None:
+    rng = random.Random(seed)
+    fast_cases = 0
+    for _ in range(300):
+        cells = [[rng.choice(["Code", "Level", "Owner", "Last follow-up", "· 行业"]), random_text(rng, 6)]
+                 for _ in range(rng.randint(1, 8))]
+        title = rng.choice([None, "#7 上海市鼎长电子科技有限公司", "#1 x"])
+        width = rng.choice([200, 80, 40])
+        fast = _out.plain_table(["", ""], cells, title=title, width=width, box=False, title_left=True)
+        if fast is not None:
+            fast_cases += 1
+            assert fast == rich_text(_out.rich_record(cells, title=title), width)
+    assert fast_cases > 50
+
+
+@pytest.mark.parametrize(
+    ("headers", "rows", "title"),
+    [
+        (["Name"], [["x" * 201]], None),  # wider than the console: rich folds it
+        (["Name", "Notes"], [["a", "b" * 150], ["c" * 60, "d"]], None),  # rich shrinks columns
+        (["Name"], [["a\nb"]], None),  # two lines in a cell
+        (["Name"], [["tab\there"]], None),
+        (["Name"], [["ends with a backslash\\"]], None),  # rich's markup escape doubles it
+        (["Name"], [["smile :smile: please"]], None),  # rich replaces emoji codes
+        (["Name"], [["x"]], "[bold]markup[/bold] in a title"),
+        (["Name"], [["x"]], "a title far wider than the table"),
+        ([""], [[""]], None),  # an empty table: rich draws it one cell wide
+    ],
+)
+def test_plain_table_leaves_hard_cases_to_rich(headers: list[str], rows: list[list[str]], title: str | None) -> None:
+    assert _out.plain_table(headers, rows, title=title) is None
+
+
+def test_print_table_falls_back_to_rich_with_the_same_text(capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [{"id": 1, "name": "深圳市明达电子科技有限公司 " * 12, "notes": "a\\b"}, {"id": 2, "name": None}]
+    _out.print_table([("id", "ID"), ("name", "Name"), ("notes", "Notes")], rows, caption="2 shown")
+    cells = [["1", "深圳市明达电子科技有限公司 " * 12, "a\\b"], ["2", "", ""]]
+    assert capsys.readouterr().out == rich_text(_out.rich_table(["ID", "Name", "Notes"], cells, caption="2 shown"))
+
+
+def test_print_table_on_a_pipe_skips_rich(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_out, "rich_table", None)  # calling it would fail
+    _out.print_table([("id", "ID"), ("name", "Name")], [{"id": 1, "name": "明达"}, {"id": 22, "name": "Orion"}],
+                     caption="2 shown")
+    assert capsys.readouterr().out == (
+        "ID ┃ Name \n"
+        "━━━╇━━━━━━\n"
+        "1  │ 明达 \n"
+        "22 │ Orion\n"
+        " 2 shown  \n"
+    )
+
+
+def test_messages_are_what_rich_prints(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = ["Added customer #100002 基准测试公司B号", "x" * 80, "y" * 81 + " wrapped by rich", "emoji :smile: code",
+             "深" * 41]
+    for message in lines:
+        _out.ok(message)
+        _out.warn(message)
+        _out.error(message, [message])
+        fast = capsys.readouterr().err
+        buf = io.StringIO()
+        con = Console(file=buf, highlight=False, force_terminal=False, color_system=None)
+        con.print(f"[green]✓[/] {_out._esc(message)}")
+        con.print(f"[yellow]warning:[/] {_out._esc(message)}")
+        con.print(f"[bold red]error:[/] {_out._esc(message)}")
+        con.print(f"  {_out._esc(message)}")
+        assert fast == buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("env", "plain"),
+    [({}, True), ({"FORCE_COLOR": "1"}, False), ({"FORCE_COLOR": ""}, True), ({"TTY_COMPATIBLE": "1"}, False),
+     ({"TTY_COMPATIBLE": "0", "FORCE_COLOR": "1"}, True)],
+)
+def test_plain_follows_richs_terminal_rules(env: dict[str, str], plain: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert _out.is_plain(io.StringIO()) is plain
+
+
+def test_a_terminal_is_not_plain() -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert _out.is_plain(Tty()) is False
