@@ -1,14 +1,20 @@
 """Import and export speed against the targets of the Excel issue (wall and CPU time, peak memory).
 
-    python bench/import_export_speed.py [--rows 100000] [--out bench/out]
+    python bench/import_export_speed.py [--rows 100000] [--out bench/out] [--only create dryrun ...] [--stages]
 
-Scenarios (each runs in its own process so that its peak memory is its own):
+Scenarios; each runs the real command line (``crm import FILE --json ...``, ``crm export customers FILE``) as a
+child process, and reports its wall time, its CPU time (user + system) and its peak memory (max RSS), measured
+by the parent with ``os.wait4`` — start-up, reading, checking, writing, commit and ANALYZE all included:
   create   import a ROWS x 15 sheet into an empty database with --on-duplicate create     (target <= 10 s)
   dryrun   --dry-run of the same sheet against a database of ROWS customers              (target <= 30 s)
   import   import it into that database, duplicate check included (skip)               (target <= 60 s, 1.5 GiB)
   export   export the ROWS customers of that database with contacts and follow-ups      (target <= 20 s)
   readers  (with --only) CPU of python-calamine against openpyxl read-only on the sheet
   export_xlsxwriter  (with --only) the export written by xlsxwriter instead of our streaming writer
+
+``--stages`` runs the import scenarios in-process instead (through crm_cli.importer, not the CLI) and adds the
+CPU seconds of each stage (read, checking rows, matching duplicates, writing, commit).
+The big database is ``OUT/big-ROWS.db`` (built with crm_cli.demo if missing; a copy of bench/out/100k.db will do).
 
 The sheet is generated like a real export of another CRM: phones and mobiles stored as numbers, dates as Excel
 serials, a level column in Chinese; 30% of its rows are customers that the big database already holds (same
@@ -25,6 +31,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -143,6 +150,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
     parser.add_argument("--only", nargs="*", default=["create", "dryrun", "import", "export"])
+    parser.add_argument("--stages", action="store_true", help="run the import scenarios in-process, CPU per stage")
     parser.add_argument("--scenario", help=argparse.SUPPRESS)
     parser.add_argument("--sheet", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
@@ -176,12 +184,69 @@ def main() -> None:
             import shutil
 
             shutil.copy(big, target)
-        proc = subprocess.run([sys.executable, __file__, "--scenario", name, "--sheet", str(sheet), "--db",
-                               str(target), "--out", str(out)], capture_output=True, text=True)
-        if proc.returncode:
-            print(proc.stderr)
+        if args.stages or name in ("readers", "export_xlsxwriter"):
+            cmd = [sys.executable, __file__, "--scenario", name, "--sheet", str(sheet), "--db", str(target),
+                   "--out", str(out)]
+        else:
+            cmd = cli_command(name, sheet, out)
+        code, stdout, stderr, measured = run_child(cmd, env=cli_env(target, out))
+        if code:
+            print(stderr)
             raise SystemExit(f"{name} failed")
-        print(f"{name:7s} {proc.stdout.strip()}")
+        info = summarise(name, stdout, stderr) if cmd[1] != __file__ else json.loads(stdout)
+        info.update(measured)
+        if name in TARGETS:
+            info["target_wall_s"] = TARGETS[name]
+        print(f"{name:7s} {json.dumps(info)}")
+
+
+TARGETS = {"create": 10, "dryrun": 30, "import": 60, "export": 20}
+
+
+def cli_command(name: str, sheet: Path, out: Path) -> list[str]:
+    crm = [sys.executable, "-m", "crm_cli"]
+    if name == "export":
+        return [*crm, "export", "customers", str(out / "export.xlsx")]
+    extra = {"create": ["--on-duplicate", "create"], "dryrun": ["--dry-run"], "import": []}[name]
+    return [*crm, "import", str(sheet), "--json", *extra]
+
+
+def cli_env(db: Path, out: Path) -> dict[str, str]:
+    import os
+
+    env = dict(os.environ, CRM_DB=str(db), CRM_USER="zhang.wei", CRM_CONFIG=str(out / "bench-config.toml"),
+               CRM_TZ="Asia/Shanghai")
+    env.pop("NO_COLOR", None)
+    return env
+
+
+def run_child(cmd: list[str], env: dict[str, str]) -> tuple[int, str, str, dict[str, float]]:
+    """Run ``cmd``; its exit code, output and its own wall time, CPU time (user + sys) and peak RSS."""
+    import os
+    import tempfile
+
+    with tempfile.TemporaryFile("w+") as fout, tempfile.TemporaryFile("w+") as ferr:
+        wall = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=fout, stderr=ferr, env=env, text=True)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - wall
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        fout.seek(0)
+        ferr.seek(0)
+        stdout, stderr = fout.read(), ferr.read()
+    return proc.returncode, stdout, stderr, {
+        "wall_s": round(wall, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+        "user_s": round(usage.ru_utime, 2), "sys_s": round(usage.ru_stime, 2),
+        "peak_mib": round(usage.ru_maxrss / 1024),  # Linux: KiB
+    }  # fmt: skip
+
+
+def summarise(name: str, stdout: str, stderr: str) -> dict[str, Any]:
+    if name == "export":
+        return {"output": (stdout + stderr).strip()[-120:]}
+    data = json.loads(stdout)
+    return {k: data[k] if not isinstance(data[k], list) else len(data[k])
+            for k in ("created", "updated", "skipped", "errors", "duplicates", "rows_read")}
 
 
 if __name__ == "__main__":

@@ -23,7 +23,14 @@ from sqlmodel import select as sm_select
 
 from crm_cli import normalize, settings
 from crm_cli.db.models import Customer, CustomerToken, User
-from crm_cli.matching import DEFAULT_MIN_SCORE, FeatureColumns, Features, score_many, score_pair
+from crm_cli.matching import (
+    DEFAULT_MIN_SCORE,
+    FeatureColumns,
+    Features,
+    cpdist_chunked,
+    score_many,
+    score_pair,
+)
 
 settings.register(
     settings.SettingSpec("dedupe.phone_region", str, "CN",
@@ -364,25 +371,32 @@ class _Pruner:
         """max(ratio, token_sort_ratio) of two addresses (rounded as rapidfuzz rounds to uint8), and for another
         house number on another street at most 30 (matching.address_similarity), once per distinct pair."""
         from rapidfuzz import fuzz
-        from rapidfuzz.process import cpdist
 
         np = self.np
         width = len(self.addresses)
         key, inverse = np.unique(codes_a.astype(np.int64) * width + codes_b, return_inverse=True)
         a, b = (key // width).tolist(), (key % width).tolist()
         best = np.maximum(
-            cpdist([self.addresses[x] for x in a], [self.addresses[x] for x in b], scorer=fuzz.ratio,
-                   dtype=np.uint8, workers=-1),
-            cpdist([self.sorted_words[x] for x in a], [self.sorted_words[x] for x in b], scorer=fuzz.ratio,
-                   dtype=np.uint8, workers=-1))  # fmt: skip
+            cpdist_chunked([self.addresses[x] for x in a], [self.addresses[x] for x in b], scorer=fuzz.ratio,
+                   dtype=np.uint8),
+            cpdist_chunked([self.sorted_words[x] for x in a], [self.sorted_words[x] for x in b], scorer=fuzz.ratio,
+                   dtype=np.uint8))  # fmt: skip
         na, nb = self.number[key // width], self.number[key % width]
         other = np.nonzero((na >= 0) & (nb >= 0) & (na != nb))[0]
         if len(other):
             pick = other.tolist()
-            street = cpdist([self.streets[a[x]] for x in pick], [self.streets[b[x]] for x in pick],
-                            scorer=fuzz.ratio, dtype=np.uint8, workers=-1)
+            street = cpdist_chunked([self.streets[a[x]] for x in pick], [self.streets[b[x]] for x in pick],
+                            scorer=fuzz.ratio, dtype=np.uint8)
             best[other] = np.where(street >= 85, 60, np.minimum(best[other], 30))
         return best[inverse.reshape(-1)]
+
+
+def _sorted_unique(values: Any) -> Any:
+    """``np.unique(values)`` by an in-place sort (numpy 2's hashing ``unique`` was several times slower here)."""
+    import numpy as np
+
+    values.sort()
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
 
 
 def candidate_pairs(rows: list[Any], cutoff: int, threshold: int = DEFAULT_MIN_SCORE) -> tuple[Any, Any, Any]:
@@ -393,7 +407,7 @@ def candidate_pairs(rows: list[Any], cutoff: int, threshold: int = DEFAULT_MIN_S
     expanded to pairs of customers (in chunks, each pruned at once)."""
     import numpy as np
     from rapidfuzz import fuzz
-    from rapidfuzz.process import cdist, cpdist
+    from rapidfuzz.process import cdist
 
     n = len(rows)
     code_of: dict[str, int] = {}
@@ -472,15 +486,16 @@ def candidate_pairs(rows: list[Any], cutoff: int, threshold: int = DEFAULT_MIN_S
     if core_a:
         ca, cb = np.concatenate(core_a).astype(np.int64), np.concatenate(core_b).astype(np.int64)
         width = len(cores)
-        code = np.unique(np.minimum(ca, cb) * width + np.maximum(ca, cb))
+        code = _sorted_unique(np.minimum(ca, cb) * width + np.maximum(ca, cb))
+        del ca, cb
         lo, hi = code // width, code % width
-        ratio = cpdist([keys[x] for x in lo.tolist()], [keys[x] for x in hi.tolist()], scorer=fuzz.ratio,
-                       dtype=np.uint8, workers=-1)
+        ratio = cpdist_chunked([keys[x] for x in lo.tolist()], [keys[x] for x in hi.tolist()], scorer=fuzz.ratio,
+                               dtype=np.uint8)
         count = size[lo] * size[hi]  # a core with itself: both orders and the diagonal, dropped below
         ends = np.cumsum(count)
         begin = 0
         while begin < len(lo):
-            stop = int(np.searchsorted(ends, ends[begin] - count[begin] + 4_000_000, side="right"))
+            stop = int(np.searchsorted(ends, ends[begin] - count[begin] + 1_000_000, side="right"))
             sel = np.arange(begin, max(stop, begin + 1))
             begin = int(sel[-1]) + 1
             cnt = count[sel]
@@ -498,22 +513,23 @@ def candidate_pairs(rows: list[Any], cutoff: int, threshold: int = DEFAULT_MIN_S
     sj = np.concatenate(small_j) if small_j else empty
     if len(si):
         lo, hi = np.minimum(si, sj), np.maximum(si, sj)
-        code = np.unique(lo.astype(np.int64) * n + hi)
+        code = _sorted_unique(lo.astype(np.int64) * n + hi)
         si, sj = code // n, code % n
-        ss = cpdist([keys[x] for x in core_of[si].tolist()], [keys[x] for x in core_of[sj].tolist()],
-                    scorer=fuzz.ratio, dtype=np.uint8, workers=-1)
+        ss = cpdist_chunked([keys[x] for x in core_of[si].tolist()], [keys[x] for x in core_of[sj].tolist()],
+                            scorer=fuzz.ratio, dtype=np.uint8)
         keep = prune(si, sj, ss)
         found.insert(0, (si[keep], sj[keep], ss[keep]))
     if not found:
         return empty, empty, np.zeros(0, dtype=np.uint8)
-    all_i = np.concatenate([f[0] for f in found]).astype(np.int64)
-    all_j = np.concatenate([f[1] for f in found]).astype(np.int64)
-    all_s = np.concatenate([f[2] for f in found])
-    lo, hi = np.minimum(all_i, all_j), np.maximum(all_i, all_j)
-    keep = lo != hi
-    code, first_seen = np.unique(lo[keep] * n + hi[keep], return_index=True)
-    ii, jj, ss = code // n, code % n, all_s[keep][first_seen]
-    keep = prune(ii, jj, ss, addresses=True)  # once per pair, after the blocks' duplicates are gone
+    codes = np.concatenate([np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b) for a, b, _ in found])
+    scores = np.concatenate([score for _, _, score in found])
+    del found
+    codes, first_seen = np.unique(codes, return_index=True)
+    ii, jj, ss = codes // n, codes % n, scores[first_seen]
+    del codes, scores, first_seen
+    step = 1_000_000  # once per pair, after the blocks' duplicates are gone; in slices to bound the memory
+    keep = np.concatenate([prune(ii[k : k + step], jj[k : k + step], ss[k : k + step], addresses=True)
+                           for k in range(0, len(ii), step)])
     return ii[keep], jj[keep], ss[keep]
 
 

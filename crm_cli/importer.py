@@ -65,6 +65,7 @@ ON_DUPLICATE = ("skip", "update", "create")
 FOOTER_WORDS = ("合计", "总计", "小计", "共计", "汇总", "制表", "打印", "审核", "total", "sum", "printed")
 MATCH_ORDER = (("code", "same code"), ("credit_key", "same credit code"), ("phone_key", "same phone"),
                ("email_key", "same e-mail"), ("name_key", "same name"))
+WRITE_CHUNK = 10_000  # new customers are inserted (with their contacts, follow-ups, audit) this many at a time
 ANALYZE_AFTER = 1000  # an import writing this many customers refreshes the query planner's statistics
 
 # Customer columns the import may change on an update, and the extra ones `undo` restores.
@@ -431,7 +432,9 @@ class _Planner:
         self.by_name: dict[str, list[int]] = {}  # name_key -> groups (several when their cities differ)
         self.by_key: dict[tuple[str, str], int] = {}
         self.by_ref: dict[str, int] = {}
-        self.seen: dict[tuple[Any, ...], int] = {}
+        # hash of a row's signature -> the sheet indexes of the rows with that hash: a 100k file kept 200 MB of
+        # signatures alive; an equal hash is confirmed by converting the earlier row again (hashes may collide)
+        self.seen: dict[int, list[int]] = {}
 
     def error(self, row: int, column: str | None, value: Any, message: str) -> None:
         self.result.errors.append(RowError(row, column, value, message))
@@ -467,11 +470,10 @@ class _Planner:
                     self.error(r, header_of.get("name"), None, "customer name is empty; fill it in or delete the row")
                 pending_footer = []
             self.result.rows_read += 1
-            earlier = self.seen.get(row.signature)
+            earlier = self._repeats(reader, rows, index, row)
             if earlier is not None:
                 self.error(row.excel_row, None, None, f"repeats row {earlier} exactly; delete one of them")
                 continue
-            self.seen[row.signature] = row.excel_row
             if row.errors:
                 self.result.errors.extend(row.errors)
                 last_ok, last_row = False, row.excel_row
@@ -538,6 +540,17 @@ class _Planner:
                 self.by_ref[group.ref] = idx
             last_group, last_ok, last_row = idx, True, row.excel_row
         self.result.footer_rows = pending_footer
+
+    def _repeats(self, reader: _RowReader, rows: list[list[Any]], index: int, row: _Row) -> int | None:
+        """The Excel row number of an earlier row that this row repeats exactly (same converted values), or None;
+        otherwise remembers this row."""
+        same_hash = self.seen.setdefault(hash(row.signature), [])
+        for other in same_hash:
+            earlier = reader.convert(rows[other], other)
+            if earlier is not None and earlier.signature == row.signature:
+                return earlier.excel_row
+        same_hash.append(index)
+        return None
 
     def _same_customer(self, row: _Row, customer: dict[str, Any], keys: dict[str, str | None],
                        header_of: dict[str, str]) -> int | None:
@@ -1043,39 +1056,53 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
         next_on = g.values.get("next_followup_on")
         return new_contacts, last_at, next_on
 
-    for g in creates:
-        cid = cust_id
-        cust_id += 1
-        values = {k: g.values.get(k) for k in CUSTOMER_FIELDS}
-        values["level"] = values["level"] or "potential"
-        values["stars"] = values["stars"] or 0
-        values["is_target"] = bool(values["is_target"])
-        contacts, last_at, next_on = add_children(g, cid, False, fold=True)
-        parts: list[Any] = [values["name"], values["code"], values["phone"], values["email"]]
-        for c in contacts:
-            parts.extend([c["name"], c["mobile"], c["phone"], c["email"], c["wechat"]])
-        if len(g.rows) == 1 and g.keys:
-            keys, phones = g.keys, g.phones  # computed once, when the row was checked
-        else:  # later rows of the file filled in this customer's fields
-            keys, phones = compute_keys(values, phone_region=region), phone_keys(values["phone"], region)
-        row = {
-            "id": cid, **values, "owner_id": g.owner_id, "owned_since": now if g.owner_id else None,
-            "created_at": now, "created_by": user.id, "updated_at": now, "updated_by": user.id,
-            "last_followup_at": last_at, "next_followup_on": next_on, "custom": g.custom or None,
-            "deleted_at": None, **keys, "search_text": build_search_text(*parts),
-        }  # fmt: skip
-        cust_rows.append(row)
-        token_rows.extend((t, cid) for t in tokens_for(keys["name_key"], phones, keys["email_key"], keys["credit_key"],
-                                                        keys["address_key"]))
-        changes = {k: [None, v if type(v) is str else _plain(v)] for k, v in values.items() if v is not None}
-        if g.owner_id is not None:
-            changes["owner_id"] = [None, g.owner_id]
-        if contacts:
-            changes["contacts"] = [None, [" ".join(filter(None, (c["name"], c["mobile"], c["email"])))
-                                          for c in contacts]]
-        if g.followups:
-            changes["followups"] = [None, len(g.followups)]
-        audit("customer", cid, cid, "create", changes)
+    def flush_creates() -> None:
+        """Insert what the customers created so far produced, and let it go (a 100k import held half a GiB of
+        row dicts at once otherwise)."""
+        for table, rows in ((customers_t, cust_rows), (contacts_t, contact_rows), (followups_t, follow_rows),
+                            (audit_t, audit_rows)):
+            bulk.insert_rows(session, table, rows)
+            rows.clear()
+
+    from crm_cli.db.search import deferred_search_index
+
+    with deferred_search_index(session, first_id=first_customer, rows=len(creates)):
+        for n, g in enumerate(creates, start=1):
+            cid = cust_id
+            cust_id += 1
+            values = {k: g.values.get(k) for k in CUSTOMER_FIELDS}
+            values["level"] = values["level"] or "potential"
+            values["stars"] = values["stars"] or 0
+            values["is_target"] = bool(values["is_target"])
+            contacts, last_at, next_on = add_children(g, cid, False, fold=True)
+            parts: list[Any] = [values["name"], values["code"], values["phone"], values["email"]]
+            for c in contacts:
+                parts.extend([c["name"], c["mobile"], c["phone"], c["email"], c["wechat"]])
+            if len(g.rows) == 1 and g.keys:
+                keys, phones = g.keys, g.phones  # computed once, when the row was checked
+            else:  # later rows of the file filled in this customer's fields
+                keys, phones = compute_keys(values, phone_region=region), phone_keys(values["phone"], region)
+            row = {
+                "id": cid, **values, "owner_id": g.owner_id, "owned_since": now if g.owner_id else None,
+                "created_at": now, "created_by": user.id, "updated_at": now, "updated_by": user.id,
+                "last_followup_at": last_at, "next_followup_on": next_on, "custom": g.custom or None,
+                "deleted_at": None, **keys, "search_text": build_search_text(*parts),
+            }  # fmt: skip
+            cust_rows.append(row)
+            token_rows.extend((t, cid) for t in tokens_for(keys["name_key"], phones, keys["email_key"], keys["credit_key"],
+                                                            keys["address_key"]))
+            changes = {k: [None, v if type(v) is str else _plain(v)] for k, v in values.items() if v is not None}
+            if g.owner_id is not None:
+                changes["owner_id"] = [None, g.owner_id]
+            if contacts:
+                changes["contacts"] = [None, [" ".join(filter(None, (c["name"], c["mobile"], c["email"])))
+                                              for c in contacts]]
+            if g.followups:
+                changes["followups"] = [None, len(g.followups)]
+            audit("customer", cid, cid, "create", changes)
+            if n % WRITE_CHUNK == 0:
+                flush_creates()
+        flush_creates()
 
     update_rows: list[dict[str, Any]] = []
     item_rows: list[dict[str, Any]] = []
@@ -1117,12 +1144,7 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
             item_rows.append({"batch_id": batch.id, "customer_id": cid, "action": "update", "undone": False,
                               "before": {k: _plain(old[k]) for k in SNAPSHOT}})
             audit("customer", cid, cid, "update", changes)
-        result.contacts_created = len(contact_rows)
 
-    from crm_cli.db.search import deferred_search_index
-
-    with deferred_search_index(session, first_id=first_customer, rows=len(cust_rows)):
-        bulk.insert_rows(session, customers_t, cust_rows)
     bulk.insert_rows(session, contacts_t, contact_rows)
     bulk.insert_rows(session, followups_t, follow_rows)
     bulk.update_rows(session, customers_t, update_rows, SNAPSHOT)
@@ -1130,14 +1152,16 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
     bulk.insert_rows(session, audit_t, audit_rows)
     bulk.replace_tokens(session, CustomerToken.__table__, token_rows,  # type: ignore[attr-defined]
                         new_from=first_customer, updated=[r["_id"] for r in update_rows])
-    batch.customers_from, batch.customers_to = (first_customer, cust_id - 1) if cust_rows else (None, None)
-    batch.contacts_from, batch.contacts_to = (first_contact, contact_id - 1) if contact_rows else (None, None)
-    batch.followups_from, batch.followups_to = (first_follow, follow_id - 1) if follow_rows else (None, None)
+    batch.customers_from, batch.customers_to = (first_customer, cust_id - 1) if creates else (None, None)
+    batch.contacts_from, batch.contacts_to = (first_contact, contact_id - 1) if contact_id > first_contact else (
+        None, None)
+    batch.followups_from, batch.followups_to = (first_follow, follow_id - 1) if follow_id > first_follow else (
+        None, None)
     batch.audit_mark = audit_id - 1
     session.add(batch)
     session.flush()
     result.batch = batch.id
-    result.contacts_created, result.followups_created = len(contact_rows), len(follow_rows)
+    result.contacts_created, result.followups_created = contact_id - first_contact, follow_id - first_follow
 
 
 # ------------------------------------------------------------------------------------------------ error file

@@ -102,8 +102,7 @@ def _words_similarity(wa: list[str], wb: list[str]) -> float:
 
 def _cover(xs: list[str], ys: list[str]) -> float:
     """Share of ``xs`` (weighted by √length) found in ``ys``, exactly or with a typo (word ratio ≥ 75)."""
-    from rapidfuzz import fuzz, process
-
+    fuzz, process = _rapidfuzz()
     present = set(ys)
     total = weight = 0.0
     for x in xs:
@@ -119,6 +118,18 @@ def _cover(xs: list[str], ys: list[str]) -> float:
 
 
 _WEIGHTS = [n**0.5 for n in range(64)]
+_RAPIDFUZZ: tuple[Any, Any] | None = None
+
+
+def _rapidfuzz() -> tuple[Any, Any]:
+    """rapidfuzz's fuzz and process, imported on first use (an import statement per call costs microseconds,
+    and the batch search calls ``_cover`` hundreds of thousands of times)."""
+    global _RAPIDFUZZ
+    if _RAPIDFUZZ is None:
+        from rapidfuzz import fuzz, process
+
+        _RAPIDFUZZ = (fuzz, process)
+    return _RAPIDFUZZ
 
 
 def address_similarity(a: str | None, b: str | None) -> int | None:
@@ -200,16 +211,29 @@ def score_pair(a: Features, b: Features, name_score: int | None = None) -> tuple
 # let rapidfuzz's ``cpdist`` do the string work in C, and combine the evidence with numpy.
 
 
+def cpdist_chunked(left: list[str], right: list[str], **kwargs: Any) -> Any:
+    """``rapidfuzz.process.cpdist`` in slices: it prepares all its strings before scoring, which for millions of
+    pairs costs hundreds of MB at once."""
+    import numpy as np
+    from rapidfuzz.process import cpdist
+
+    step = 200_000
+    if len(left) <= step:
+        return cpdist(left, right, workers=-1, **kwargs)
+    return np.concatenate([cpdist(left[k : k + step], right[k : k + step], workers=-1, **kwargs)
+                           for k in range(0, len(left), step)])
+
+
 def name_similarity_many(left: list[str], right: list[str]) -> Any:
     """``[name_similarity(a, b) for a, b in zip(left, right)]`` as a numpy int array."""
     import numpy as np
     from rapidfuzz import fuzz
     from rapidfuzz.distance import Levenshtein
-    from rapidfuzz.process import cpdist
 
     n = len(left)
     out = np.zeros(n, dtype=np.int64)
     cjk_idx: list[int] = []
+    latin_idx: list[int] = []
     for k, (a, b) in enumerate(zip(left, right, strict=True)):
         if not a or not b:
             continue
@@ -218,12 +242,15 @@ def name_similarity_many(left: list[str], right: list[str]) -> Any:
         elif _CJK.search(a) or _CJK.search(b):
             cjk_idx.append(k)
         else:
-            out[k] = int(round(_words_similarity(a.split(), b.split())))
+            latin_idx.append(k)
+    if latin_idx:
+        out[np.asarray(latin_idx)] = _words_similarity_many([left[k] for k in latin_idx],
+                                                            [right[k] for k in latin_idx])
     if cjk_idx:
         a_s = [left[k] for k in cjk_idx]
         b_s = [right[k] for k in cjk_idx]
-        score = cpdist(a_s, b_s, scorer=fuzz.ratio, dtype=np.float64, workers=-1)
-        distance = cpdist(a_s, b_s, scorer=Levenshtein.distance, score_cutoff=2, dtype=np.int32, workers=-1)
+        score = cpdist_chunked(a_s, b_s, scorer=fuzz.ratio, dtype=np.float64)
+        distance = cpdist_chunked(a_s, b_s, scorer=Levenshtein.distance, score_cutoff=2, dtype=np.int32)
         bonus = np.zeros(len(cjk_idx), dtype=np.float64)
         for x, (a, b) in enumerate(zip(a_s, b_s, strict=True)):
             shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
@@ -235,6 +262,62 @@ def name_similarity_many(left: list[str], right: list[str]) -> Any:
     return out
 
 
+def _words_similarity_many(left: list[str], right: list[str]) -> Any:
+    """``round(_words_similarity(a.split(), b.split()))`` for each pair of different Latin names, as numpy: every
+    word of one name looks for itself, or its best partner (ratio ≥ 75), among the words of the other; the shares
+    are summed word by word in the same order as ``_cover`` (np.bincount adds in order), so the floats are equal."""
+    import numpy as np
+    from rapidfuzz import fuzz
+
+    vocabulary: dict[str, int] = {}
+    name_code: dict[str, int] = {}
+    flat: list[int] = []
+    starts: list[int] = []
+    joined: list[str] = []
+    for name in (*left, *right):
+        if name not in name_code:
+            name_code[name] = len(name_code)
+            words = name.split()
+            starts.append(len(flat))
+            flat.extend(vocabulary.setdefault(w, len(vocabulary)) for w in words)
+            joined.append("".join(words))
+    words_flat = np.asarray(flat, dtype=np.int64)
+    first = np.asarray(starts, dtype=np.int64)
+    count = np.diff(np.append(first, len(flat)))
+    texts = list(vocabulary)
+    weight_of = np.asarray([_WEIGHTS[len(w)] if len(w) < len(_WEIGHTS) else len(w) ** 0.5 for w in texts])
+    ia = np.asarray([name_code[a] for a in left], dtype=np.int64)
+    ib = np.asarray([name_code[b] for b in right], dtype=np.int64)
+    # Covers: 2k is "words of left[k] found in right[k]", 2k + 1 the other way round.
+    own = np.stack([ia, ib], axis=1).reshape(-1)
+    other = np.stack([ib, ia], axis=1).reshape(-1)
+    cover_of = np.repeat(np.arange(len(own)), count[own])  # one entry per word, in word order
+    position = np.arange(len(cover_of)) - np.repeat(np.cumsum(count[own]) - count[own], count[own])
+    word = words_flat[first[own][cover_of] + position]
+    partners = count[other][cover_of]
+    entry = np.repeat(np.arange(len(word)), partners)  # one per (word, word of the other name)
+    offset = np.arange(len(entry)) - np.repeat(np.cumsum(partners) - partners, partners)
+    partner = words_flat[first[other][cover_of][entry] + offset]
+    x, y = word[entry], partner
+    key, inverse = np.unique(x * len(texts) + y, return_inverse=True)
+    ratio = cpdist_chunked([texts[k] for k in (key // len(texts)).tolist()],
+                           [texts[k] for k in (key % len(texts)).tolist()], scorer=fuzz.ratio,
+                           dtype=np.float64)[inverse.reshape(-1)]
+    segments = np.cumsum(partners) - partners
+    exact = np.logical_or.reduceat(x == y, segments)
+    best = np.maximum.reduceat(np.where(ratio >= 75, ratio, 0.0), segments)
+    w = weight_of[word]
+    share = np.where(exact, w, np.where(best >= 75, w * best / 100, 0.0))
+    total = np.bincount(cover_of, weights=share, minlength=len(own))
+    weight = np.bincount(cover_of, weights=w, minlength=len(own))
+    cover = np.divide(total, weight, out=np.zeros_like(total), where=weight > 0).reshape(-1, 2)
+    high, low = cover.max(axis=1), cover.min(axis=1)
+    score = np.rint(100 * (0.7 * high + 0.3 * low)).astype(np.int64)
+    same_letters = np.fromiter((joined[a] == joined[b] for a, b in zip(ia.tolist(), ib.tolist(), strict=True)),
+                               dtype=bool, count=len(ia))
+    return np.where(same_letters, 98, score)
+
+
 def address_similarity_many(left: list[str], right: list[str]) -> tuple[Any, Any]:
     """(``address_similarity`` of each pair of non-empty addresses, whether their house numbers differ) as numpy
     arrays; ``_numbers_differ`` is what ``score_pair`` asks next, so it is computed here once. Each distinct
@@ -242,7 +325,6 @@ def address_similarity_many(left: list[str], right: list[str]) -> tuple[Any, Any
     (numbers removed, words sorted)."""
     import numpy as np
     from rapidfuzz import fuzz
-    from rapidfuzz.process import cpdist
 
     n = len(left)
     index: dict[str, int] = {}
@@ -265,14 +347,14 @@ def address_similarity_many(left: list[str], right: list[str]) -> tuple[Any, Any
         a, b = ia[todo].tolist(), ib[todo].tolist()
         words = [" ".join(sorted(t.split())) for t in texts]
         score = np.maximum(
-            cpdist([texts[x] for x in a], [texts[x] for x in b], scorer=fuzz.ratio, dtype=np.float64, workers=-1),
-            cpdist([words[x] for x in a], [words[x] for x in b], scorer=fuzz.ratio, dtype=np.float64, workers=-1))
+            cpdist_chunked([texts[x] for x in a], [texts[x] for x in b], scorer=fuzz.ratio, dtype=np.float64),
+            cpdist_chunked([words[x] for x in a], [words[x] for x in b], scorer=fuzz.ratio, dtype=np.float64))
         pick = np.nonzero(differ[todo])[0]
         if len(pick):
             streets = [" ".join(sorted(_NUMBERS.sub(" ", t).split())) for t in texts]
             chosen = pick.tolist()
-            street = cpdist([streets[a[x]] for x in chosen], [streets[b[x]] for x in chosen], scorer=fuzz.ratio,
-                            dtype=np.float64, workers=-1)
+            street = cpdist_chunked([streets[a[x]] for x in chosen], [streets[b[x]] for x in chosen], scorer=fuzz.ratio,
+                            dtype=np.float64)
             score[pick] = np.where(street >= 85, 60.0, np.minimum(score[pick], 30.0))
         out[todo] = np.rint(score).astype(np.int64)
     return out, differ

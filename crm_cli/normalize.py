@@ -79,6 +79,8 @@ ADDRESS_WORDS = {
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+")
 _PUNCT = re.compile(r"[^\w\u3400-\u9fff]+|_")
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
+_NON_DIGIT = re.compile(r"\D")
 _BRACKETS = re.compile(r"[(\[{（【〔「『]([^)\]}）】〕」』]*)[)\]}）】〕」』]")
 
 
@@ -107,8 +109,7 @@ def _converter() -> object:
 
 def to_simplified(text: str) -> str:
     """Traditional → Simplified with OpenCC; texts without a Traditional character skip the (slow) converter."""
-    trad = _traditional_chars()
-    if not any(ch in trad for ch in text):
+    if _traditional_chars().isdisjoint(text):
         return text
     return str(_converter().convert(text))  # type: ignore[attr-defined]
 
@@ -212,7 +213,7 @@ def name_parts(name: str | None) -> NameParts:
         words = kept
     # Dots and hyphens inside words were punctuation: "s.a." became "s a" above; join CJK runs without spaces.
     core = " ".join(words)
-    core = re.sub(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", "", core)
+    core = _CJK_GAP.sub("", core)
     return NameParts(core, city, legal)
 
 
@@ -245,7 +246,7 @@ def phone_keys(text: str | None, region: str = "CN") -> list[str]:
 
 @lru_cache(maxsize=4096)  # keys and blocking tokens parse the same phone one after the other
 def _one_phone(text: str, region: str) -> str | None:
-    digits = re.sub(r"\D", "", text)
+    digits = _NON_DIGIT.sub("", text)
     if len(digits) < 5:
         return None
     fast = _plain_e164(text.strip(), region.upper() if region else "")
@@ -420,9 +421,11 @@ def credit_key(text: str | None) -> str | None:
 
 # ------------------------------------------------------------------------------------------------------ addresses
 
-_ZH_ADDR = [(re.compile(r"(\d+)\s*(?:号楼|栋|幢|座)"), r"\1栋 "), (re.compile(r"(\d+)\s*(?:号|號)"), r"\1号 "),
-            (re.compile(r"(\d+)\s*弄"), r"\1弄 "), (re.compile(r"(\d+)\s*(?:室|房)"), r"\1室 "),
-            (re.compile(r"(\d+)\s*(?:楼|层)"), r"\1层 ")]  # fmt: skip
+_ZH_ADDR = [(re.compile(r"(\d+)\s*(?:号楼|栋|幢|座)"), r"\1栋 ", ("号楼", "栋", "幢", "座")),
+            (re.compile(r"(\d+)\s*(?:号|號)"), r"\1号 ", ("号", "號")), (re.compile(r"(\d+)\s*弄"), r"\1弄 ", ("弄",)),
+            (re.compile(r"(\d+)\s*(?:室|房)"), r"\1室 ", ("室", "房")),
+            (re.compile(r"(\d+)\s*(?:楼|层)"), r"\1层 ", ("楼", "层"))]  # fmt: skip
+# (pattern, replacement, the words one of which a match must contain: the others cannot match, so are skipped)
 
 
 @lru_cache(maxsize=65536)
@@ -433,8 +436,9 @@ def address_key(text: str | None) -> str | None:
         return None
     if _CJK.search(folded):
         folded, _ = _strip_region_prefix(folded.replace(" ", ""))
-        for pattern, repl in _ZH_ADDR:
-            folded = pattern.sub(repl, folded)
+        for pattern, repl, words in _ZH_ADDR:
+            if any(w in folded for w in words):
+                folded = pattern.sub(repl, folded)
     words = []
     for word in _PUNCT.sub(" ", folded).split():
         word = ADDRESS_WORDS.get(word, word)

