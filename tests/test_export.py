@@ -195,3 +195,15 @@ def test_streaming_writer_keeps_awkward_text_exact(tmp_path: Path) -> None:
     cal = book.sheet().rows
     book.close()
     assert [r[0] for r in cal[1:]] == awkward  # calamine decodes the escape too
+
+
+def test_streaming_writer_escapes_exactly_the_characters_xml_needs() -> None:
+    from crm_cli.sheets import writer
+
+    values = ["plain", "A&B <c> d", "line\r\nbreak", "tab\there", " lead", "trail ", "\x01\x08\x0b\x0c\x0e\x1f",
+              "明达电子", "x" * 40 + "&", "=1+2", "'quote\"", "\u3000全角"]
+    xml = "".join(writer._sheet_xml(["h"], [[v] for v in values], None, None))
+    for n, value in enumerate(values, start=2):
+        space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+        assert f'<c r="A{n}" t="inlineStr"><is><t{space}>{value.translate(writer._ESCAPE)}</t></is></c>' in xml
+        assert writer._text_cell(f"A{n}", value) in xml

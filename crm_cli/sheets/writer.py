@@ -9,6 +9,7 @@ zeros, and Excel shows an 18-digit number as ``1.1E+17``). Dates and instants ar
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -136,8 +137,11 @@ def _col_letters(n: int) -> list[str]:
     return out
 
 
+_NEEDS_ESCAPE = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f]")  # exactly the characters _ESCAPE maps
+
+
 def _text_cell(ref: str, value: str, style: str = "") -> str:
-    escaped = value.translate(_ESCAPE) if not value.isalnum() else value
+    escaped = value.translate(_ESCAPE) if _NEEDS_ESCAPE.search(value) else value
     space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
     return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{escaped}</t></is></c>'
 
@@ -155,6 +159,7 @@ def _sheet_xml(headers: Sequence[str], rows: Iterable[Sequence[Any]], tz: tzinfo
            f'<sheetFormatPr defaultRowHeight="15"/>{"<cols>" + cols + "</cols>" if cols else ""}<sheetData>')
     yield '<row r="1">' + "".join(_text_cell(f"{letters[c]}1", h, ' s="3"') for c, h in enumerate(headers)) + "</row>"
     epoch = _EPOCH
+    needs_escape = _NEEDS_ESCAPE.search
     r = 1
     for row in rows:
         r += 1
@@ -164,8 +169,12 @@ def _sheet_xml(headers: Sequence[str], rows: Iterable[Sequence[Any]], tz: tzinfo
             if value is None or value == "":
                 continue
             kind = type(value)
-            if kind is str:
-                append(_text_cell(f"{letters[c]}{r}", value))
+            if kind is str:  # _text_cell, inlined: most cells of an export are text
+                escaped = value.translate(_ESCAPE) if needs_escape(value) else value
+                if value[0].isspace() or value[-1].isspace():
+                    append(f'<c r="{letters[c]}{r}" t="inlineStr"><is><t xml:space="preserve">{escaped}</t></is></c>')
+                else:
+                    append(f'<c r="{letters[c]}{r}" t="inlineStr"><is><t>{escaped}</t></is></c>')
             elif kind is int or kind is float:
                 append(f'<c r="{letters[c]}{r}"><v>{value!r}</v></c>')
             elif kind is bool:
