@@ -162,7 +162,7 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
     # The candidates go straight into the temporary table (id, owner, reason: built by SQLite), read from the
     # covering ix_customers_owner_clock; no row passes through Python before the report.
     ids = bulk.fill_sweep(session, select(c.id, c.owner_id, why).where(cond))
-    found = [tuple(row) for row in session.execute(select(ids.c.id, ids.c.owner_id, ids.c.reason)).all()]
+    found = bulk.sweep_rows(session)  # ordered by (owner, id), the order of the report
     if not found:
         return []
     # ``id IN (SELECT id FROM tmp_sweep)``: SQLite walks the temporary table in id order and seeks each customer
@@ -186,9 +186,7 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
         ))  # fmt: skip
         shares = CustomerShare.__table__  # type: ignore[attr-defined]
         session.execute(delete(shares).where(shares.c.customer_id.in_(select(ids.c.id))))
-    swept = [Swept(cid, names.get(cid, ""), owner_id, why) for cid, owner_id, why in found]
-    swept.sort(key=lambda s: (s.from_user_id, s.customer_id))
-    return swept
+    return [Swept(cid, names.get(cid, ""), owner_id, why) for cid, owner_id, why in found]
 
 
 # ------------------------------------------------------------------------------------------ built-in providers

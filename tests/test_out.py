@@ -143,3 +143,83 @@ def test_a_terminal_is_not_plain() -> None:
             return True
 
     assert _out.is_plain(Tty()) is False
+
+
+# ---------------------------------------------------------------------------------------------- JSON output
+
+def _json_reference(data: Any) -> str:
+    import json
+
+    return json.dumps(data, ensure_ascii=False, indent=2, default=_out._default)
+
+
+_TRICKY_JSON: list[Any] = [
+    {}, [], (), "", 0, -1, 10**30, True, False, None, 1.5, -0.0, 1e16, 1e-7, float("nan"), float("inf"), -float("inf"),
+    "quote \" backslash \\ slash / newline \n tab \t nul \x00 bell \x07 明达电子 😀 \u2028 \ud800",
+    {"swept": [{"customer": 1, "name": "明达\"电子\n", "from": None, "reason": "no follow-up for 30 days"}],
+     "alerts": []},
+    {7: "int key", 2.5: "float key", True: "bool key", False: "false key", None: "none key", "": {}, "nested": [[], {}, [[1, [2]]]]},
+    [[], [{}], {"a": []}, ({"t": (1, "x")},)],
+    {"when": __import__("datetime").datetime(2026, 11, 27, 9, 30, 5, 12, tzinfo=__import__("datetime").UTC),
+     "day": __import__("datetime").date(2026, 2, 28), "money": __import__("decimal").Decimal("12.50"),
+     "dates": [__import__("datetime").date(2026, 1, 1)]},
+]
+
+
+@pytest.mark.parametrize("data", _TRICKY_JSON, ids=range(len(_TRICKY_JSON)))
+def test_json_text_is_what_the_standard_encoder_writes(data: Any) -> None:
+    assert _out.dumps_json(data) == _json_reference(data)
+
+
+def test_json_text_of_enums_and_subclasses_is_what_the_standard_encoder_writes() -> None:
+    import enum
+
+    class Colour(enum.StrEnum):
+        RED = "red"
+
+    class Size(enum.IntEnum):
+        BIG = 3
+
+    class Tag(str):
+        pass
+
+    data = {"c": Colour.RED, "s": Size.BIG, "t": Tag("x\"y"), Colour.RED: [Size.BIG, Colour.RED, Tag("z")],
+            Size.BIG: True}
+    assert _out.dumps_json(data) == _json_reference(data)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_json_text_of_random_nested_data_is_what_the_standard_encoder_writes(seed: int) -> None:
+    rng = random.Random(seed)
+    alphabet = "ab\"\\\n\t\x01é明😀 ,:{}[]"
+
+    def value(depth: int) -> Any:
+        pick = rng.randrange(9 if depth < 4 else 6)
+        if pick == 0:
+            return "".join(rng.choice(alphabet) for _ in range(rng.randrange(6)))
+        if pick == 1:
+            return rng.randrange(-10**6, 10**6)
+        if pick == 2:
+            return rng.choice([None, True, False])
+        if pick == 3:
+            return rng.uniform(-1e6, 1e6)
+        if pick == 4:
+            return rng.choice([0, 0.0, "", -5])
+        if pick == 5:
+            return rng.choice([[], {}, ()])
+        if pick in (6, 7):
+            return {rng.choice(["k", "名", "a\"b", 1, 2.0, None, False]) if rng.random() < 0.3
+                    else f"key{i}": value(depth + 1) for i in range(rng.randrange(5))}
+        return [value(depth + 1) for _ in range(rng.randrange(5))]
+
+    data = value(0)
+    assert _out.dumps_json(data) == _json_reference(data)
+
+
+def test_json_of_an_unknown_type_fails_like_the_standard_encoder() -> None:
+    with pytest.raises(TypeError):
+        _json_reference({"x": object()})
+    with pytest.raises(TypeError, match="cannot serialise object"):
+        _out.dumps_json({"x": object()})
+    with pytest.raises(TypeError):
+        _out.dumps_json({(1, 2): "tuple key"})

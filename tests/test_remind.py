@@ -451,3 +451,15 @@ def test_the_sweep_gives_each_rule_its_full_reason(reps, make_customer, db) -> N
     swept = {s["customer"]: s["reason"] for s in remind_json(reps, "--now", "2027-02-01 09:00")["swept"]}
     assert swept == {again[0].id: "no follow-up for 60 days (last follow-up 2026-11-25)",
                      again[1].id: "no follow-up for 60 days (never followed up)"}
+
+
+def test_swept_customers_are_listed_by_previous_owner_then_id(reps, make_customer, db) -> None:
+    from crm_cli.users import get_user
+
+    made = [make_customer(f"公司{i}", owner=("chen", "wang")[i % 2]) for i in range(6)]
+    with db.read() as session:
+        rank = {"wang": get_user(session, "wang").id, "chen": get_user(session, "chen").id}
+    swept = remind_json(reps, "--now", AFTER_IDLE)["swept"]
+    expected = sorted(((rank[u], c.id) for c, u in zip(made, ["chen", "wang"] * 3, strict=True)))
+    assert [(rank[s["from"]], s["customer"]) for s in swept] == expected
+    assert len({s["from"] for s in swept}) == 2

@@ -192,7 +192,79 @@ def _default(value: Any) -> Any:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "\n")
+    sys.stdout.write(dumps_json(data) + "\n")
+
+
+def dumps_json(data: Any) -> str:
+    """Exactly ``json.dumps(data, ensure_ascii=False, indent=2, default=_default)``, about 3x faster.
+
+    With ``indent`` the standard library encodes in pure Python, a generator per container and a yield per token
+    (0.5–0.7 s for the 100k customers one `crm remind --json` sweep returns on 1M); this builds each container's
+    text with one join, escaping strings with the same C escaper. tests/test_out.py compares both on tricky values."""
+    return _text(data, "\n")
+
+
+_escape = json.encoder.encode_basestring  # the C escaper when available; what json uses with ensure_ascii=False
+_int_repr = int.__repr__
+_INF = float("inf")
+
+
+def _float_text(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value == _INF:
+        return "Infinity"
+    if value == -_INF:
+        return "-Infinity"
+    return float.__repr__(value)
+
+
+def _key_text(key: Any) -> str:
+    if isinstance(key, str):
+        return _escape(key)
+    if isinstance(key, float):
+        return _escape(_float_text(key))
+    if key is True:
+        return '"true"'
+    if key is False:
+        return '"false"'
+    if key is None:
+        return '"null"'
+    if isinstance(key, int):
+        return _escape(_int_repr(key))
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+
+
+def _text(value: Any, newline: str) -> str:
+    """The JSON of ``value``; ``newline`` is a newline plus the indentation of the line ``value`` starts on.
+    Strings and ints (most values) are written inline, without a call of this function."""
+    if isinstance(value, str):
+        return _escape(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return _int_repr(value)
+    if isinstance(value, float):
+        return _float_text(value)
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        inner = newline + "  "
+        items = [_escape(v) if type(v) is str else _int_repr(v) if type(v) is int else _text(v, inner) for v in value]
+        return "[" + inner + ("," + inner).join(items) + newline + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = newline + "  "
+        pairs = [(_escape(k) if type(k) is str else _key_text(k)) + ": "
+                 + (_escape(v) if type(v) is str else _int_repr(v) if type(v) is int else _text(v, inner))
+                 for k, v in value.items()]
+        return "{" + inner + ("," + inner).join(pairs) + newline + "}"
+    return _text(_default(value), newline)
 
 
 def print_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
