@@ -585,7 +585,7 @@ def _customer_sales(session: Session, customer: Customer, user: User, clock: Clo
                                            exists().where(contracts.c.customer_id == customer.id)))).scalar()
     if not has_sales:
         return {key: [] for key in NO_SALES}
-    from crm_cli.sales_views import customer_sales
+    from crm_cli.sales_show import customer_sales  # Core queries: the sales model classes stay unbuilt
 
     return customer_sales(session, customer, user, clock)
 
