@@ -242,10 +242,15 @@ def add_customer(
         customer_id=customer.id, action="create",
         changes=audit.diff({}, {**values, "owner_id": customer.owner_id}),
     )  # fmt: skip
-    from crm_cli.pool import record_owner_change
+    # the "add" entry of the ownership history (as crm_cli.pool.record_owner_change writes it, with nothing to drop),
+    # through the light table: the pool module and its history models stay unloaded
+    from sqlalchemy import insert
 
-    record_owner_change(session, at=clock.now, customer_id=customer.id, kind="add", from_id=None,
-                        to_id=customer.owner_id, by_id=user.id)
+    from crm_cli.db.lean import OWNERSHIP_HISTORY
+
+    session.execute(insert(OWNERSHIP_HISTORY).values(at=clock.now, customer_id=customer.id, kind="add",
+                                                     from_user_id=None, to_user_id=customer.owner_id,
+                                                     by_user_id=user.id, reason=None))
     return customer
 
 
