@@ -44,6 +44,13 @@ def _shared_with(user: User) -> Any:
     return Customer.id.in_(select(shares.c.customer_id).where(shares.c.user_id == user.id))  # type: ignore[union-attr]
 
 
+def shared_with(session: Any, customer: Customer) -> list[str]:
+    """The usernames ``customer`` is shared with (``customer_shares``), sorted."""
+    stmt = (select(User.username).join(CustomerShare, CustomerShare.user_id == User.id)  # type: ignore[arg-type]
+            .where(CustomerShare.customer_id == customer.id).order_by(User.username))
+    return list(session.execute(stmt).scalars())
+
+
 def visible_clause(user: User, *, indexed: bool = True) -> Any:
     """A SQL condition on ``customers`` that keeps what ``user`` may see (deleted customers excluded elsewhere).
 

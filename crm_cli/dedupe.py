@@ -22,7 +22,8 @@ from sqlmodel import Session, col
 from sqlmodel import select as sm_select
 
 from crm_cli import normalize, settings
-from crm_cli.db.models import Customer, CustomerToken, User
+from crm_cli.db.lean import CUSTOMER_TOKENS
+from crm_cli.db.models import Customer, User
 from crm_cli.matching import (
     DEFAULT_MIN_SCORE,
     FeatureColumns,
@@ -97,10 +98,10 @@ def _tokens_of_row(row: Any, region: str) -> list[str]:
 def index_customer(session: Session, customer: Customer) -> None:
     """Replace the customer's blocking tokens (called on every write that can change its keys)."""
     assert customer.id is not None
-    session.execute(delete(CustomerToken).where(col(CustomerToken.customer_id) == customer.id))
+    session.execute(delete(CUSTOMER_TOKENS).where(CUSTOMER_TOKENS.c.customer_id == customer.id))
     tokens = _tokens_of_row(customer, phone_region(session))
     if tokens:
-        session.execute(insert(CustomerToken), [{"token": t, "customer_id": customer.id} for t in tokens])
+        session.execute(insert(CUSTOMER_TOKENS), [{"token": t, "customer_id": customer.id} for t in tokens])
 
 
 def rebuild_keys_and_index(conn: Any, *, recompute_keys: bool = True) -> int:
@@ -129,7 +130,7 @@ def rebuild_keys_and_index(conn: Any, *, recompute_keys: bool = True) -> int:
             **{k: bindparam(k) for k in KEY_COLUMNS})
         conn.execute(stmt, updates)
     for start in range(0, len(tokens), 50000):
-        conn.execute(insert(CustomerToken.__table__), tokens[start : start + 50000])  # type: ignore[attr-defined]
+        conn.execute(insert(CUSTOMER_TOKENS), tokens[start : start + 50000])
     return len(rows)
 
 
@@ -144,12 +145,12 @@ def index_ids(session: Session, ids: Any, *, chunk: int = 5000) -> int:
     written = 0
     for start in range(0, len(wanted), chunk):
         part = wanted[start : start + chunk]
-        session.execute(delete(CustomerToken).where(col(CustomerToken.customer_id).in_(part)))
+        session.execute(delete(CUSTOMER_TOKENS).where(CUSTOMER_TOKENS.c.customer_id.in_(part)))
         rows = session.execute(select(table.c.id, table.c.phone, *[table.c[k] for k in KEY_COLUMNS])
                                .where(table.c.id.in_(part), table.c.deleted_at.is_(None))).all()
         tokens = [{"token": tok, "customer_id": row.id} for row in rows for tok in _tokens_of_row(row, region)]
         if tokens:
-            session.execute(insert(CustomerToken.__table__), tokens)  # type: ignore[attr-defined]
+            session.execute(insert(CUSTOMER_TOKENS), tokens)
         written += len(tokens)
     return written
 

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
-from crm_cli import audit
+from crm_cli import access, audit
 from crm_cli.access import SEE_ALL, manages, team_ids
 from crm_cli.dates import Clock
 from crm_cli.db.models import Customer, CustomerShare, OwnershipEvent, User
@@ -321,6 +321,5 @@ def share(
 
 
 def shared_with(session: Session, customer: Customer) -> list[str]:
-    stmt = (select(User.username).join(CustomerShare, col(CustomerShare.user_id) == User.id)
-            .where(CustomerShare.customer_id == customer.id).order_by(User.username))
-    return list(session.exec(stmt))
+    """The usernames ``customer`` is shared with. The query lives in crm_cli.access (`customer show` needs no pool)."""
+    return access.shared_with(session, customer)

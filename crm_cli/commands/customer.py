@@ -201,7 +201,7 @@ def show_cmd(ref: RefArg, as_json: JsonOpt = False) -> None:
         data["contacts"] = [c.model_dump() for c in people]
         data["followups"] = [f.model_dump() | {"user": names.get(f.user_id)} for f in recent]  # type: ignore[arg-type]
         extra = customers.show_extras(session, customer, user=user, clock=clock)
-        from crm_cli.pool import shared_with
+        from crm_cli.access import shared_with
 
         data["shared_with"] = shared_with(session, customer)
     data.update(extra)

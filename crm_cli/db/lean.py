@@ -1,0 +1,43 @@
+"""Light Core descriptions (``sqlalchemy.table``) of lazily built tables that hot commands touch.
+
+Building a SQLModel table class costs milliseconds (pydantic and the ORM mapper); `crm customer add` and
+`crm customer show` only need a few columns of a few tables, so they use these instead of loading
+crm_cli.db.models_sales / models_dedupe / models_pool. Column names and types are those of the model classes
+(tests/test_lean_tables.py checks that they stay so).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Date, Integer, String, column, table
+
+from crm_cli.db.types import UTCDateTime
+
+CUSTOMER_TOKENS = table("customer_tokens", column("token", String), column("customer_id", Integer))
+
+OWNERSHIP_HISTORY = table(
+    "ownership_history", column("id", Integer), column("at", UTCDateTime()), column("customer_id", Integer),
+    column("kind", String), column("from_user_id", Integer), column("to_user_id", Integer),
+    column("by_user_id", Integer), column("reason", String),
+)  # fmt: skip
+
+DEALS = table(
+    "deals", column("id", Integer), column("customer_id", Integer), column("title", String),
+    column("amount_cents", Integer), column("currency", String), column("stage", String),
+    column("expected_close_on", Date), column("probability", Integer), column("lost_reason", String),
+    column("created_at", UTCDateTime()),
+)  # fmt: skip
+
+CONTRACTS = table(
+    "contracts", column("id", Integer), column("number", String), column("customer_id", Integer),
+    column("kind", String), column("signed_on", Date), column("end_on", Date), column("currency", String),
+    column("total_cents", Integer), column("status", String),
+)  # fmt: skip
+
+INSTALLMENTS = table(
+    "installments", column("contract_id", Integer), column("due_on", Date), column("amount_cents", Integer),
+    column("paid_cents", Integer),
+)  # fmt: skip
+
+PAYMENTS = table("payments", column("contract_id", Integer), column("amount_cents", Integer))
+
+LEAN_TABLES = (CUSTOMER_TOKENS, OWNERSHIP_HISTORY, DEALS, CONTRACTS, INSTALLMENTS, PAYMENTS)
