@@ -797,7 +797,8 @@ def _assign_owners(planner: _Planner, result: ImportResult) -> None:
     if others and not privileged:
         raise PermissionDenied(f"a rep imports customers for themselves or the pool, not for {others[0].username}")
     caps = _caps(session, {u.id for u in [*rotation, fixed, *users.values()] if u is not None})  # type: ignore[misc]
-    counts = _owned_counts(session, set(caps))
+    rotation_caps = _rotation_caps(session, rotation, caps)
+    counts = _owned_counts(session, set(caps) | set(rotation_caps))
     cycle = itertools.cycle(rotation) if rotation else None
     for g in planner.groups:
         if g.action != "create":
@@ -820,7 +821,7 @@ def _assign_owners(planner: _Planner, result: ImportResult) -> None:
             owner = None
             for _ in range(len(rotation)):
                 candidate = next(cycle)
-                if _has_room(candidate.id, caps, counts):  # type: ignore[arg-type]
+                if _has_room(candidate.id, rotation_caps, counts):  # type: ignore[arg-type]
                     owner = candidate
                     break
             if owner is None:
@@ -846,6 +847,24 @@ def _caps(session: Session, user_ids: set[int]) -> dict[int, int]:
             cap = hook(session, uid)
             if cap is not None:
                 out[uid] = min(cap, out.get(uid, cap))
+    return out
+
+
+def _rotation_caps(session: Session, rotation: list[User], caps: dict[int, int]) -> dict[int, int]:
+    """Caps for --round-robin: the hooks' caps and the pool's per-user cap (``pool.max_owned``, 0 = none), so that
+    sharing new customers among reps skips a rep at the cap as `crm pool assign` would refuse them. An explicit
+    owner (--owner, an owner column) is the importer's decision and is not capped."""
+    from crm_cli.settings import get_setting
+
+    pool_cap = int(get_setting(session, "pool.max_owned") or 0)
+    out: dict[int, int] = {}
+    for u in rotation:
+        assert u.id is not None
+        cap = caps.get(u.id)
+        if pool_cap > 0:
+            cap = pool_cap if cap is None else min(cap, pool_cap)
+        if cap is not None:
+            out[u.id] = cap
     return out
 
 

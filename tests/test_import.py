@@ -395,6 +395,27 @@ def test_round_robin_respects_an_owner_cap(tmp_path: Path, db: Any, clock: Any, 
     assert [c.owner_id == wang.id for c in customers(db)] == [True, False, False]
 
 
+def test_round_robin_skips_a_rep_at_the_pools_cap_but_an_explicit_owner_is_not_capped(
+        tmp_path: Path, db: Any, clock: Any, make_user: Any, make_customer: Any) -> None:
+    from crm_cli.settings import set_setting
+
+    make_user()
+    wang = make_user("wang", role="rep")
+    li = make_user("li", role="rep")
+    make_customer("Owned by wang", owner="wang")
+    with db.write() as session:
+        set_setting(session, "pool.max_owned", 2)
+    rows = [["客户名称", "地区", "行业"], ["A", "x", "y"], ["B", "x", "y"], ["C", "x", "y"], ["D", "x", "y"]]
+    result = run(db, clock, xlsx(tmp_path / "a.xlsx", rows), round_robin=["wang", "li"])
+    assert result.created == 3 and len(result.errors) == 1
+    assert "cap" in result.errors[0].message
+    owners = {c.name: c.owner_id for c in customers(db)}
+    assert [owners[n] for n in "ABC"] == [wang.id, li.id, li.id]
+    assert "D" not in owners
+    result = run(db, clock, xlsx(tmp_path / "b.xlsx", [["客户名称", "地区", "行业"], ["E", "x", "y"]]), owner="wang")
+    assert result.created == 1
+
+
 def test_a_rep_cannot_import_for_someone_else(tmp_path: Path, cli: Any, make_user: Any) -> None:
     make_user()
     make_user("wang", role="rep")
