@@ -1,5 +1,6 @@
-"""`crm today` reads only the columns it renders (agenda.today_agenda(..., brief=True)): the same customers, in the
-same order, with the same values as the full Customer objects of the JSON path."""
+"""`crm today` and `crm customer list` read only the columns they render (agenda.today_agenda(..., brief=True),
+customers.list_customers(..., columns=...)): the same customers, in the same order, with the same values as the full
+Customer objects of the JSON path."""
 
 from __future__ import annotations
 
@@ -49,3 +50,33 @@ def test_brief_agenda_equals_the_full_one(db, make_customer, make_user, clock) -
         full = agenda.today_agenda(session, user=wang, clock=clock)
         assert all(getattr(full, s) for s in ("due_today", "overdue", "never_contacted", "idle"))
         assert full.idle[0].last_followup_at.tzinfo is not None
+
+
+def test_list_of_columns_equals_the_full_list(db, make_customer, make_user, clock) -> None:
+    from crm_cli import customers
+    from crm_cli.commands.customer import ROW_FIELDS, row_of
+
+    make_user("wang", role="rep")
+    for n in range(7):
+        make_customer(f"深圳明达{n}号科技有限公司", owner="wang" if n % 3 else "boss", phone=f"1390000{n:04d}",
+                      region="华南" if n % 2 else None, stars=n % 4)
+    make_customer("公海客户", owner="pool")
+    queries = [
+        customers.CustomerQuery(), customers.CustomerQuery(limit=3), customers.CustomerQuery(limit=3, offset=2),
+        customers.CustomerQuery(search="明达", limit=2), customers.CustomerQuery(search="明达", limit=50),
+        customers.CustomerQuery(sort="stars", limit=4), customers.CustomerQuery(owner="pool"),
+        customers.CustomerQuery(sort="name", limit=None),
+    ]  # fmt: skip
+    with db.read() as session:
+        for username in ("boss", "wang"):
+            user = get_user(session, username)
+            owners = customers.usernames(session, {u.id for u in (get_user(session, "boss"), user)})
+            for q in queries:
+                full = customers.list_customers_counted(session, q, user=user, clock=clock)
+                lean = customers.list_customers_counted(session, q, user=user, clock=clock, columns=ROW_FIELDS)
+                assert lean[1:] == full[1:]
+                assert [row_of(r, owners, clock.tz) for r in lean[0]] == [row_of(c, owners, clock.tz) for c in full[0]]
+                plain = customers.list_customers(session, q, user=user, clock=clock, columns=ROW_FIELDS)
+                assert [r.id for r in plain] == [c.id for c in customers.list_customers(session, q, user=user,
+                                                                                         clock=clock)]
+            assert len(customers.list_customers(session, customers.CustomerQuery(), user=user, clock=clock)) > 1
