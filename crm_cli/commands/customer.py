@@ -50,6 +50,11 @@ def _resolve_owner(session: Any, user: Any, owner: str | None) -> Any:
     return get_user(session, owner)
 
 
+# The customer columns row_of reads: the list reads only these unless it prints JSON (which needs every field).
+ROW_FIELDS = ("id", "name", "code", "level", "stars", "owner_id", "region", "industry", "source", "phone", "email",
+              "last_followup_at", "next_followup_on")  # fmt: skip
+
+
 def row_of(customer: Any, owners: dict[int, str], tz: Any) -> dict[str, Any]:
     last = customer.last_followup_at.astimezone(tz).strftime("%Y-%m-%d") if customer.last_followup_at else None
     return {
@@ -170,12 +175,14 @@ def show_customer_list(query: Any, fmt: str, title: str | None = None) -> None:
 
     with read_session() as (session, user, clock):
         caption = None
+        columns = None if fmt == "json" else ROW_FIELDS
         if fmt == "table":
-            found, total, more = customers.list_customers_counted(session, query, user=user, clock=clock)
+            found, total, more = customers.list_customers_counted(session, query, user=user, clock=clock,
+                                                                  columns=columns)
             if total is not None:
                 caption = f"{len(found)} of {total}{'+' if more else ''} shown (use --limit/--offset)"
         else:
-            found = customers.list_customers(session, query, user=user, clock=clock)
+            found = customers.list_customers(session, query, user=user, clock=clock, columns=columns)
         owners = customers.usernames(session, {c.owner_id for c in found})
         rows = [row_of(c, owners, clock.tz) for c in found]
         json_rows = [customers.customer_dict(c, owners) for c in found] if fmt == "json" else None

@@ -21,7 +21,7 @@ def today_cmd(
     from crm_cli import agenda, customers
 
     with read_session() as (session, user, clock):
-        day = agenda.today_agenda(session, user=user, clock=clock, idle_days=idle_days)
+        day = agenda.today_agenda(session, user=user, clock=clock, idle_days=idle_days, brief=not as_json)
         sections = {
             "overdue": day.overdue, "due_today": day.due_today, "never_contacted": day.never_contacted,
             "idle": day.idle,
