@@ -573,9 +573,15 @@ def usernames(session: Session, ids: set[int | None]) -> dict[int, str]:
     return {u.id: u.username for u in session.exec(select(User).where(col(User.id).in_(wanted)))}  # type: ignore[misc]
 
 
+_INTERNAL_FIELDS = {"search_text", "name_key", "phone_key", "email_key", "credit_key", "city_key", "address_key"}
+
+
 def customer_dict(customer: Customer, owners: dict[int, str] | None = None) -> dict[str, Any]:
     """A customer as plain data (for --json and exports)."""
-    data = customer.model_dump(exclude={"search_text", "name_key", "phone_key", "email_key", "credit_key", "city_key", "address_key"})
+    dumped = customer.model_dump(exclude=_INTERNAL_FIELDS)
+    # model_dump follows the order in which SQLAlchemy happened to load the attributes; print them in declared order.
+    data = {name: dumped.pop(name) for name in type(customer).model_fields if name in dumped}
+    data.update(dumped)
     data["owner"] = (owners or {}).get(customer.owner_id) if customer.owner_id else None  # type: ignore[arg-type]
     for key, value in list(data.items()):
         if isinstance(value, date):

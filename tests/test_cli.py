@@ -183,3 +183,13 @@ def test_demo_builds_a_database_with_due_and_never_contacted_customers(tmp_path)
     with db.read() as session:
         day = agenda.today_agenda(session, user=get_user(session, "wang.fang"), clock=Clock())
     assert day.due_today and day.overdue and day.never_contacted
+
+
+def test_customer_json_keys_come_in_declared_order_whatever_was_loaded_first(cli) -> None:
+    _add(cli, "明达电子", "--phone", "13812345678", "--region", "深圳")
+    cli("follow", "add", "明达", "called", "--next", "+3d")  # touches the row, so later loads differ from the first
+    listed = json.loads(cli("customer", "list", "--json").stdout)[0]
+    shown = json.loads(cli("customer", "show", "明达", "--json").stdout)
+    assert list(listed)[:5] == ["id", "code", "name", "level", "stars"]
+    assert list(shown)[:len(listed)] == list(listed)
+    assert list(listed)[-1] == "owner"
