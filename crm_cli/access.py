@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import and_, literal, or_, select, true
 from sqlalchemy.orm import object_session
 
-from crm_cli.db.models import Customer, CustomerShare, User
+from crm_cli.db.lean import CUSTOMER_SHARES
+from crm_cli.db.models import Customer, User
 from crm_cli.vocab import Role
 
 SEE_ALL = (Role.ADMIN.value, Role.ASSISTANT.value)
@@ -40,14 +41,15 @@ def team_ids(session: Any, user: User) -> set[int]:
 
 
 def _shared_with(user: User) -> Any:
-    shares = CustomerShare.__table__  # type: ignore[attr-defined]
+    shares = CUSTOMER_SHARES  # the light table: the CustomerShare class stays unbuilt
     return Customer.id.in_(select(shares.c.customer_id).where(shares.c.user_id == user.id))  # type: ignore[union-attr]
 
 
 def shared_with(session: Any, customer: Customer) -> list[str]:
     """The usernames ``customer`` is shared with (``customer_shares``), sorted."""
-    stmt = (select(User.username).join(CustomerShare, CustomerShare.user_id == User.id)  # type: ignore[arg-type]
-            .where(CustomerShare.customer_id == customer.id).order_by(User.username))
+    shares = CUSTOMER_SHARES
+    stmt = (select(User.username).join(shares, shares.c.user_id == User.id)
+            .where(shares.c.customer_id == customer.id).order_by(User.username))
     return list(session.execute(stmt).scalars())
 
 

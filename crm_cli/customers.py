@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from crm_cli import audit
 from crm_cli.access import can_edit, can_see, visible_clause
 from crm_cli.dates import Clock
-from crm_cli.db.models import Contact, Customer, User
+from crm_cli.db.models import Customer, User
 from crm_cli.db.search import build_search_text, search_clause
 from crm_cli.errors import Conflict, DuplicateRefused, InvalidInput, NotFound, PermissionDenied
 from crm_cli.vocab import parse_level
@@ -119,7 +119,11 @@ def compute_keys(values: dict[str, Any], *, phone_region: str = "CN") -> dict[st
 
 
 def refresh_search_text(session: Session, customer: Customer) -> None:
-    contacts = session.exec(select(Contact).where(Contact.customer_id == customer.id)).all() if customer.id else []
+    contacts: Sequence[Any] = []
+    if customer.id:  # a new customer has no contacts yet (and `crm customer add` builds no Contact class)
+        from crm_cli.db.models import Contact
+
+        contacts = session.exec(select(Contact).where(Contact.customer_id == customer.id)).all()
     parts: list[str | None] = [customer.name, customer.code, customer.phone, customer.email]
     for c in contacts:
         parts.extend([c.name, c.mobile, c.phone, c.email, c.wechat])
@@ -238,7 +242,8 @@ def add_customer(
     session.flush()
     assert customer.id is not None
     _index(session, customer)
-    audit.record(
+    # written at once (everything pending was flushed above, so it takes the place a pending entry would)
+    audit.record_now(
         session, at=clock.now, user_id=user.id, entity="customer", entity_id=customer.id,
         customer_id=customer.id, action="create",
         changes=audit.diff({}, {**values, "owner_id": customer.owner_id}),

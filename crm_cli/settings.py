@@ -66,9 +66,11 @@ def spec_for(key: str) -> SettingSpec:
 
 
 def get_setting(session: Any, key: str) -> Any:
+    spec = spec_for(key)
+    if _setting_class_unbuilt():
+        return get_settings(session, [key])[key]
     from crm_cli.db.models import Setting
 
-    spec = spec_for(key)
     row = session.get(Setting, key)
     return spec.default if row is None else row.value
 
@@ -77,11 +79,26 @@ def get_settings(session: Any, keys: list[str]) -> dict[str, Any]:
     """Several settings in one query (defaults for those not stored)."""
     from sqlmodel import col, select
 
-    from crm_cli.db.models import Setting
-
     specs = {key: spec_for(key) for key in keys}
-    stored = {row.key: row.value for row in session.exec(select(Setting).where(col(Setting.key).in_(keys)))}
+    if _setting_class_unbuilt():
+        from crm_cli.db.lean import SETTINGS
+
+        rows = session.execute(select(SETTINGS.c.key, SETTINGS.c.value).where(SETTINGS.c.key.in_(keys)))
+    else:
+        from crm_cli.db.models import Setting
+
+        rows = session.exec(select(Setting).where(col(Setting.key).in_(keys)))
+    stored = {row.key: row.value for row in rows}
     return {key: stored[key] if key in stored else spec.default for key, spec in specs.items()}
+
+
+def _setting_class_unbuilt() -> bool:
+    """True while the Setting model class has not been built in this process: then no session can hold a pending
+    or changed Setting object, and a plain read through the light table (crm_cli.db.lean) sees exactly what the
+    ORM would, without building the class (hot commands: `crm today`, `crm customer add`)."""
+    import sys
+
+    return "crm_cli.db.models_admin" not in sys.modules
 
 
 def set_setting(session: Any, key: str, value: Any) -> None:

@@ -38,3 +38,63 @@ def test_add_writes_the_ownership_entry_that_the_pool_reads(db, make_customer, m
         boss, wang = get_user(session, "boss"), get_user(session, "wang")
         assert [(e.kind, e.from_user_id, e.to_user_id, e.by_user_id, e.reason, e.at) for e in events] == [
             ("add", None, wang.id, boss.id, None, clock.now)]
+
+
+COLD = {"crm_cli.db.models_contacts", "crm_cli.db.models_admin"}
+
+
+def test_hot_commands_build_no_contact_audit_setting_or_share_class(db, make_customer, make_user, db_path: Path) -> None:
+    make_user("wang.fang", role="rep")
+    c = make_customer("冷表测试", owner="wang.fang")
+    db.dispose()
+    env_user = ["--as", "wang.fang"]
+    for args in (["customer", "list"], ["today"], ["customer", "add", "冷表新客户", "--force"],
+                 ["customer", "add", "另一家冷表公司", "--phone", "13812345678"],
+                 ["customer", "list", "--search", "冷表"]):
+        assert not _modules_after_crm([*env_user, *args], db_path) & COLD, args
+    loaded = _modules_after_crm([*env_user, "customer", "show", str(c.id)], db_path)
+    assert "crm_cli.db.models_admin" not in loaded
+
+
+def test_record_now_writes_the_same_audit_row_as_record(db, make_user, clock) -> None:
+    from datetime import date
+
+    import sqlalchemy as sa
+
+    from crm_cli import audit
+
+    make_user()
+    cases = [
+        {"changes": None, "note": None},
+        {"changes": {}, "note": "空的"},
+        {"changes": {"name": [None, "明达「电子」\u3000"], "next": [date(2026, 12, 5), None], "n": [1, 2.5]}, "note": None},
+        {"changes": {"custom": [{"a": [1, None]}, {"b": "é\\\"x"}], "when": [clock.now, None]}, "note": "x'y"},
+    ]
+    rows = []
+    for write in (audit.record, audit.record_now):
+        with db.write() as session:
+            for i, case in enumerate(cases):
+                write(session, at=clock.now, user_id=1, entity="customer", entity_id=i, customer_id=i or None,
+                      action="update", **case)
+        with db.read() as session:
+            got = session.execute(sa.text("SELECT at, user_id, entity, entity_id, customer_id, action, changes, note "
+                                          "FROM audit_log ORDER BY id DESC LIMIT :n"), {"n": len(cases)}).all()
+            rows.append([tuple(r) for r in reversed(got)])
+    assert rows[0] == rows[1]
+
+
+def test_settings_read_through_the_light_table_equal_the_orm_read(db, make_user, monkeypatch) -> None:
+    from crm_cli import dedupe, settings  # noqa: F401  (dedupe registers its settings)
+
+    make_user()
+    with db.write() as session:
+        settings.set_setting(session, "dedupe.phone_region", "HK")
+        settings.set_setting(session, "today.idle_days", 14)
+    keys = ["dedupe.phone_region", "today.idle_days", "company.currency", "dedupe.min_score"]
+    seen = []
+    for unbuilt in (False, True):
+        monkeypatch.setattr(settings, "_setting_class_unbuilt", lambda unbuilt=unbuilt: unbuilt)
+        with db.read() as session:
+            seen.append(([settings.get_setting(session, k) for k in keys], settings.get_settings(session, keys)))
+    assert seen[0] == seen[1]
+    assert seen[0][0] == ["HK", 14, "CNY", dedupe.DEFAULT_MIN_SCORE]

@@ -110,7 +110,7 @@ def add_cmd(
 
     Example: crm customer add "深圳市明达电子科技有限公司" --level 意向 --phone 0755-86001234 --contact 王强 --mobile 13812345678
     """
-    from crm_cli import contacts, customers
+    from crm_cli import customers
 
     data = _fields(
         name=name, code=code, level=level, stars=stars, source=source, region=region, industry=industry,
@@ -124,6 +124,8 @@ def add_cmd(
                                                   force=forced),
             force, "Add it anyway?")
         if contact:
+            from crm_cli import contacts  # only then: it builds the Contact table class
+
             contacts.add_contact(session, user=user, clock=clock, customer=customer,
                                  data=_fields(name=contact, mobile=mobile))
         result = customers.customer_dict(customer, customers.usernames(session, {customer.owner_id}))

@@ -2,13 +2,13 @@
 
 Building a SQLModel table class costs milliseconds (pydantic and the ORM mapper); `crm customer add` and
 `crm customer show` only need a few columns of a few tables, so they use these instead of loading
-crm_cli.db.models_sales / models_dedupe / models_pool. Column names and types are those of the model classes
+crm_cli.db.models_sales / models_dedupe / models_pool / models_admin. Column names and types are those of the model classes
 (tests/test_lean_tables.py checks that they stay so).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Date, Integer, String, column, table
+from sqlalchemy import JSON, Date, Integer, String, column, table
 
 from crm_cli.db.types import UTCDateTime
 
@@ -40,4 +40,15 @@ INSTALLMENTS = table(
 
 PAYMENTS = table("payments", column("contract_id", Integer), column("amount_cents", Integer))
 
-LEAN_TABLES = (CUSTOMER_TOKENS, OWNERSHIP_HISTORY, DEALS, CONTRACTS, INSTALLMENTS, PAYMENTS)
+CUSTOMER_SHARES = table("customer_shares", column("customer_id", Integer), column("user_id", Integer))
+
+SETTINGS = table("settings", column("key", String), column("value", JSON))
+
+AUDIT_LOG = table(
+    "audit_log", column("id", Integer), column("at", UTCDateTime()), column("user_id", Integer),
+    column("entity", String), column("entity_id", Integer), column("customer_id", Integer), column("action", String),
+    column("changes", JSON), column("note", String),
+)  # fmt: skip
+
+LEAN_TABLES = (CUSTOMER_TOKENS, OWNERSHIP_HISTORY, DEALS, CONTRACTS, INSTALLMENTS, PAYMENTS, CUSTOMER_SHARES, SETTINGS,
+               AUDIT_LOG)

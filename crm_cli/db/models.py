@@ -11,7 +11,7 @@ from datetime import date, datetime
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Text, text
+from sqlalchemy import JSON, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from crm_cli.db.types import UTCDateTime
@@ -99,95 +99,14 @@ class Customer(SQLModel, table=True):
         return f"#{self.id} {self.name}"
 
 
-class Contact(SQLModel, table=True):
-    __tablename__ = "contacts"
-
-    id: int | None = Field(default=None, primary_key=True)
-    customer_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
-    )
-    name: str
-    title: str | None = None
-    department: str | None = None
-    mobile: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    wechat: str | None = None
-    birthday: date | None = None
-    notes: str | None = None
-    is_primary: bool = False
-    created_at: datetime | None = _instant()
-    updated_at: datetime | None = _instant()
-
-
-class FollowUp(SQLModel, table=True):
-    __tablename__ = "followups"
-    __table_args__ = (
-        Index("ix_followups_customer_at", "customer_id", "at"),
-        Index("ix_followups_user_at", "user_id", "at"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    customer_id: int = Field(sa_column=Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False))
-    user_id: int | None = Field(default=None, foreign_key="users.id")
-    at: datetime | None = _instant(nullable=False)
-    method: str = "phone"
-    content: str = ""
-    next_on: date | None = None
-    plan: str | None = None
-    created_at: datetime | None = _instant()
-
-
-class AuditEntry(SQLModel, table=True):
-    """Every change to a customer, contact or follow-up: who, when, what, old → new values."""
-
-    __tablename__ = "audit_log"
-    __table_args__ = (
-        Index("ix_audit_customer_at", "customer_id", "at"),
-        Index("ix_audit_entity", "entity", "entity_id"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    at: datetime | None = _instant(nullable=False)
-    user_id: int | None = Field(default=None, foreign_key="users.id")
-    entity: str  # customer | contact | followup | user
-    entity_id: int
-    customer_id: int | None = None  # no FK: history outlives the record
-    action: str  # create | update | delete | restore | ...
-    changes: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
-    note: str | None = None
-
-
-class Setting(SQLModel, table=True):
-    __tablename__ = "settings"
-
-    key: str = Field(primary_key=True)
-    value: Any = Field(default=None, sa_column=Column(JSON))
-
-
-# --- pool ---
-
-
-class CustomerShare(SQLModel, table=True):
-    """A customer shared with a user who does not own it: they can see it (list, show, history)."""
-
-    __tablename__ = "customer_shares"
-    __table_args__ = (Index("ix_customer_shares_user", "user_id", "customer_id"),)
-
-    customer_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
-    )
-    user_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True))
-    granted_by: int | None = None
-    granted_at: datetime | None = _instant()
-
-
 # --- tables built on first use ---
 # Building a SQLModel table class costs ~5 ms, and a `crm customer list` needs only a few of them; the sales,
 # duplicate, import and pool-history tables live in sibling modules that `from crm_cli.db.models import Deal` (or
 # `models.Deal`) imports when first asked. `load_all()` builds every table, for code that needs the whole schema
 # in ``SQLModel.metadata``.
 _LAZY_MODULES = {
+    "crm_cli.db.models_contacts": ("Contact", "FollowUp"),
+    "crm_cli.db.models_admin": ("AuditEntry", "Setting", "CustomerShare"),
     "crm_cli.db.models_sales": ("Product", "Deal", "DealLine", "DealStageChange", "Contract", "ContractLine",
                                 "Installment", "Payment", "SalesTarget"),
     "crm_cli.db.models_dedupe": ("CustomerToken", "Merge"),
@@ -197,6 +116,8 @@ _LAZY_MODULES = {
 _LAZY = {name: module for module, names in _LAZY_MODULES.items() for name in names}
 
 if TYPE_CHECKING:  # type checkers see the lazy tables as attributes of this module
+    from crm_cli.db.models_admin import AuditEntry, CustomerShare, Setting  # noqa: F401
+    from crm_cli.db.models_contacts import Contact, FollowUp  # noqa: F401
     from crm_cli.db.models_dedupe import CustomerToken, Merge  # noqa: F401
     from crm_cli.db.models_imports import ImportBatch, ImportItem, ImportMapping  # noqa: F401
     from crm_cli.db.models_pool import AlertDelivery, InvalidationRequest, OwnershipEvent  # noqa: F401
