@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import overload
 
 from sqlmodel import Session, func, select
 
@@ -21,14 +22,23 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
-def current_user(session: Session, username: str, *, clock: Clock) -> User:
-    """The acting user. On a database with no users yet, the first one is created as an admin."""
+@overload
+def current_user(session: Session, username: str, *, clock: Clock) -> User: ...
+@overload
+def current_user(session: Session, username: str, *, clock: Clock, create: bool) -> User | None: ...
+
+
+def current_user(session: Session, username: str, *, clock: Clock, create: bool = True) -> User | None:
+    """The acting user. On a database with no users yet, the first one is created as an admin (with
+    ``create=False``: None is returned instead, for a read transaction that cannot write it)."""
     user = session.exec(select(User).where(User.username == username)).first()
     if user is not None:
         if not user.active:
             raise PermissionDenied(f"user {username!r} is deactivated; ask an admin")
         return user
     if session.exec(select(func.count()).select_from(User)).one() == 0:
+        if not create:
+            return None
         user = User(username=username, display_name=username, role=Role.ADMIN.value, created_at=clock.now)
         session.add(user)
         session.flush()

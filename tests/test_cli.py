@@ -193,3 +193,22 @@ def test_customer_json_keys_come_in_declared_order_whatever_was_loaded_first(cli
     assert list(listed)[:5] == ["id", "code", "name", "level", "stars"]
     assert list(shown)[:len(listed)] == list(listed)
     assert list(listed)[-1] == "owner"
+
+
+def test_a_read_command_on_a_new_database_creates_the_first_user_then_reads(cli, db) -> None:
+    from crm_cli.users import get_user
+
+    result = cli("customer", "list", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout) == []
+    with db.read() as session:
+        assert get_user(session, "boss").role == "admin"
+    assert cli("today", user="boss").exit_code == 0
+
+
+def test_a_read_command_by_an_unknown_or_deactivated_user_is_refused(cli) -> None:
+    cli("user", "add", "li.na", "--role", "rep")
+    unknown = cli("customer", "list", user="nobody")
+    assert unknown.exit_code == 3 and "'nobody', who is not a user" in unknown.stderr
+    cli("user", "edit", "li.na", "--inactive")
+    gone = cli("today", user="li.na")
+    assert gone.exit_code == 4 and "deactivated" in gone.stderr

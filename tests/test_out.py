@@ -109,7 +109,7 @@ def test_messages_are_what_rich_prints(capsys: pytest.CaptureFixture[str], monke
 
     monkeypatch.setenv("COLUMNS", "80")
     lines = ["Added customer #100002 基准测试公司B号", "x" * 80, "y" * 81 + " wrapped by rich", "emoji :smile: code",
-             "深" * 41]
+             "深" * 41, "深" * 38, "深" * 39, "深a" * 26, "☺\ufe0f" * 19, "☺\ufe0f" * 27, "e\u0301" * 60]
     for message in lines:
         _out.ok(message)
         _out.warn(message)

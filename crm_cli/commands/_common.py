@@ -96,6 +96,19 @@ def ensure_user_exists() -> None:
 
 @contextmanager
 def read_session(now: str | None = None) -> Iterator[tuple[Session, User, Clock]]:
+    """A read transaction with the acting user. Only a database with no user at all takes a short write first
+    (to create the first user) and a second read; otherwise one transaction answers both."""
+    from crm_cli.config import resolve_username
+    from crm_cli.users import current_user
+
+    db = STATE.database()
+    clock = STATE.clock(now)
+    username = resolve_username(STATE.username, STATE.load_config())
+    with db.read() as session:
+        user = current_user(session, username, clock=clock, create=False)
+        if user is not None:
+            yield session, user, clock
+            return
     ensure_user_exists()
     with cli_session(write=False, now=now) as triple:
         yield triple

@@ -133,7 +133,8 @@ def _plain_message(*lines: str) -> bool:
     if not is_plain(sys.stderr):
         return False
     width = _message_width()
-    if not all(_plain_ok(line) and _cells(line) <= width for line in lines):
+    # a character takes at most two cells: a line of at most width/2 characters fits without measuring it
+    if not all(_plain_ok(line) and (2 * len(line) <= width or _cells(line) <= width) for line in lines):
         return False
     sys.stderr.write("".join(f"{line}\n" for line in lines))
     return True

@@ -128,7 +128,8 @@ def add_cmd(
 
             contacts.add_contact(session, user=user, clock=clock, customer=customer,
                                  data=_fields(name=contact, mobile=mobile))
-        result = customers.customer_dict(customer, customers.usernames(session, {customer.owner_id}))
+        if as_json:
+            result = customers.customer_dict(customer, customers.usernames(session, {customer.owner_id}))
     if as_json:
         _out.print_json(result)
     elif quiet:
