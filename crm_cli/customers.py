@@ -113,7 +113,7 @@ def compute_keys(values: dict[str, Any], *, phone_region: str = "CN") -> dict[st
 
     name_key is the distinctive core of the name (crm_cli.normalize), phone_key E.164, plus city and address keys.
     """
-    from crm_cli.dedupe import customer_keys
+    from crm_cli.dedupe_keys import customer_keys
 
     return customer_keys(values, phone_region=phone_region)
 
@@ -187,7 +187,7 @@ IDENTITY_FIELDS = ("name", "phone", "email", "credit_code", "address", "region")
 
 def _set_keys(session: Session, customer: Customer) -> None:
     """Recompute the normalised keys of ``customer`` (stored in indexed columns, see crm_cli.dedupe)."""
-    from crm_cli.dedupe import phone_region
+    from crm_cli.dedupe_keys import phone_region
 
     keys = compute_keys({k: getattr(customer, k) for k in IDENTITY_FIELDS}, phone_region=phone_region(session))
     for key, value in keys.items():
@@ -195,7 +195,7 @@ def _set_keys(session: Session, customer: Customer) -> None:
 
 
 def _index(session: Session, customer: Customer) -> None:
-    from crm_cli.dedupe import index_customer
+    from crm_cli.dedupe_keys import index_customer
 
     index_customer(session, customer)
 

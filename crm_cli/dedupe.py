@@ -24,6 +24,14 @@ from sqlmodel import select as sm_select
 from crm_cli import normalize, settings
 from crm_cli.db.lean import CUSTOMER_TOKENS
 from crm_cli.db.models import Customer, User
+from crm_cli.dedupe_keys import (  # noqa: F401  (the keys and tokens kept on every write, re-exported)
+    KEY_COLUMNS,
+    _tokens_of_row,
+    customer_keys,
+    index_customer,
+    phone_region,
+    tokens_for,
+)
 from crm_cli.matching import (
     DEFAULT_MIN_SCORE,
     FeatureColumns,
@@ -33,9 +41,7 @@ from crm_cli.matching import (
     score_pair,
 )
 
-settings.register(
-    settings.SettingSpec("dedupe.phone_region", str, "CN",
-                         "default country (ISO code) for phones written without +country, e.g. CN, US, HK"),
+settings.register(  # (dedupe.phone_region is registered by crm_cli.dedupe_keys)
     settings.SettingSpec("dedupe.min_score", int, DEFAULT_MIN_SCORE,
                          "score (0–100) from which a customer counts as a likely duplicate", 1),
 )  # fmt: skip
@@ -46,62 +52,9 @@ ENTRY_TOKEN_MAX = 5000  # the entry check ignores tokens this frequent when rare
 ENTRY_CANDIDATES = 200
 
 _NUMBERS = re.compile(r"\d+")
-KEY_COLUMNS = ("name_key", "city_key", "phone_key", "email_key", "credit_key", "address_key")
-
-
-def phone_region(session: Any) -> str:
-    try:
-        return str(settings.get_setting(session, "dedupe.phone_region") or "CN")
-    except Exception:  # the settings table may not exist yet inside a migration
-        return "CN"
-
 
 def min_score_setting(session: Session) -> int:
     return int(settings.get_setting(session, "dedupe.min_score"))
-
-
-def customer_keys(values: dict[str, Any], *, phone_region: str = "CN") -> dict[str, str | None]:
-    """The normalised keys stored on a customer row."""
-    parts = normalize.name_parts(values.get("name"))
-    region = normalize.fold(values.get("region")) if values.get("region") else ""
-    return {
-        "name_key": parts.core or None,
-        "city_key": parts.city or (normalize._region_of(region) if region else None),
-        "phone_key": normalize.phone_key(values.get("phone"), phone_region),
-        "email_key": normalize.email_key(values.get("email")),
-        "credit_key": normalize.credit_key(values.get("credit_code")),
-        "address_key": normalize.address_key(values.get("address")),
-    }
-
-
-def tokens_for(name_key: str | None, phones: list[str] | tuple[str, ...], email_key: str | None,
-               credit_key: str | None, address_key: str | None) -> list[str]:
-    out = ["n:" + t for t in normalize.name_tokens(name_key)]
-    out.extend("t:" + p for p in phones)
-    if email_key:
-        out.append("e:" + email_key)
-        domain = normalize.email_domain(email_key)
-        if domain:
-            out.append("d:" + domain)
-    if credit_key:
-        out.append("c:" + credit_key)
-    if address_key:
-        out.append("a:" + address_key)
-    return list(dict.fromkeys(out))
-
-
-def _tokens_of_row(row: Any, region: str) -> list[str]:
-    phones = normalize.phone_keys(row.phone, region) or ([row.phone_key] if row.phone_key else [])
-    return tokens_for(row.name_key, phones, row.email_key, row.credit_key, row.address_key)
-
-
-def index_customer(session: Session, customer: Customer) -> None:
-    """Replace the customer's blocking tokens (called on every write that can change its keys)."""
-    assert customer.id is not None
-    session.execute(delete(CUSTOMER_TOKENS).where(CUSTOMER_TOKENS.c.customer_id == customer.id))
-    tokens = _tokens_of_row(customer, phone_region(session))
-    if tokens:
-        session.execute(insert(CUSTOMER_TOKENS), [{"token": t, "customer_id": customer.id} for t in tokens])
 
 
 def rebuild_keys_and_index(conn: Any, *, recompute_keys: bool = True) -> int:

@@ -54,6 +54,9 @@ def test_hot_commands_build_no_contact_audit_setting_or_share_class(db, make_cus
         assert not _modules_after_crm([*env_user, *args], db_path) & COLD, args
     loaded = _modules_after_crm([*env_user, "customer", "show", str(c.id)], db_path)
     assert "crm_cli.db.models_admin" not in loaded
+    # a forced add keeps the keys and tokens (crm_cli.dedupe_keys) without the entry check's scoring
+    forced = _modules_after_crm([*env_user, "customer", "add", "又一家冷表公司", "--force"], db_path)
+    assert "crm_cli.dedupe_keys" in forced and not forced & {"crm_cli.dedupe", "crm_cli.matching"}
 
 
 def test_record_now_writes_the_same_audit_row_as_record(db, make_user, clock) -> None:
