@@ -88,16 +88,49 @@ _BRACKETS = re.compile(r"[(\[{（【〔「『]([^)\]}）】〕」』]*)[)\]}）�
 
 
 @lru_cache(maxsize=1)
-def _traditional_chars() -> frozenset[str]:
+def _ts_dictionary() -> str:
+    """OpenCC's TSCharacters.txt (lines ``<Traditional>\t<Simplified> …``), after a newline."""
     import opencc
 
     folder = Path(opencc.__file__).parent / "dictionary"
+    return "\n" + (folder / "TSCharacters.txt").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _traditional_chars() -> frozenset[str]:
     chars: set[str] = set()
-    for line in (folder / "TSCharacters.txt").read_text(encoding="utf-8").splitlines():
+    for line in _ts_dictionary().splitlines():
         key, _, values = line.partition("\t")
         if key and key not in values.split():
             chars.add(key)  # only characters that really change (many are the same in both scripts)
     return frozenset(chars)
+
+
+def _listed_traditional(char: str) -> bool:
+    """``char in _traditional_chars()``, by finding its lines in the dictionary instead of building the whole set."""
+    data = _ts_dictionary()
+    needle = f"\n{char}\t"
+    start = data.find(needle)
+    while start >= 0:
+        end = data.find("\n", start + 1)
+        if char not in data[start + len(needle): end if end >= 0 else len(data)].split():
+            return True
+        start = data.find(needle, start + 1)
+    return False
+
+
+_LOOKUPS = [0]  # texts answered by _listed_traditional; from _LOOKUP_LIMIT on, the whole set is built (batches)
+_LOOKUP_LIMIT = 32
+
+
+def _has_traditional(text: str) -> bool:
+    """Whether ``text`` holds a character that Traditional → Simplified changes. A command handling a few texts
+    looks their characters up in the dictionary (building the set of 4,000 characters costs ~2 ms); a batch
+    builds the set once. tests/test_normalize.py checks both answers agree on every character of the dictionary."""
+    if _LOOKUPS[0] < _LOOKUP_LIMIT and not _traditional_chars.cache_info().currsize:
+        _LOOKUPS[0] += 1
+        return any(_listed_traditional(char) for char in set(text))
+    return not _traditional_chars().isdisjoint(text)
 
 
 @lru_cache(maxsize=1)
@@ -109,7 +142,7 @@ def _converter() -> object:
 
 def to_simplified(text: str) -> str:
     """Traditional → Simplified with OpenCC; texts without a Traditional character skip the (slow) converter."""
-    if _traditional_chars().isdisjoint(text):
+    if not _has_traditional(text):
         return text
     return str(_converter().convert(text))  # type: ignore[attr-defined]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from crm_cli import normalize
@@ -103,3 +105,24 @@ def test_address_lifts_a_partly_similar_name() -> None:
     b = Features.from_values({"name": "Acme Widget Works", "address": "12 King Rd."})
     score, reasons = score_pair(a, b)
     assert score >= 80 and "same address" in reasons
+
+
+def test_traditional_lookup_without_the_set_agrees_with_the_set_on_every_dictionary_character() -> None:
+    chars = normalize._traditional_chars()
+    candidates = set(normalize._ts_dictionary()) | set("基准测试公司明達電子abc 1\t") | {"\U00020000", "\u3400"}
+    assert len(chars) > 3000
+    for char in candidates:
+        assert normalize._listed_traditional(char) == (char in chars), repr(char)
+
+
+def test_a_command_and_a_batch_simplify_the_same_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = ["深圳市明達電子科技有限公司", "明达电子", "臺灣積體電路", "ACME 貿易", "後", "后", ""]
+    monkeypatch.setattr(normalize, "_LOOKUPS", [0])
+    monkeypatch.setattr(normalize, "_LOOKUP_LIMIT", 10**9)
+    fresh = functools.lru_cache(maxsize=1)(normalize._traditional_chars.__wrapped__)
+    monkeypatch.setattr(normalize, "_traditional_chars", fresh)  # not built yet: the lookups answer
+    looked_up = [normalize.to_simplified(t) for t in texts]
+    assert fresh.cache_info().currsize == 0
+    monkeypatch.setattr(normalize, "_LOOKUP_LIMIT", 0)
+    assert [normalize.to_simplified(t) for t in texts] == looked_up
+    assert looked_up[0] == "深圳市明达电子科技有限公司" and looked_up[2] == "台湾积体电路"
