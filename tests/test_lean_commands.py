@@ -53,7 +53,7 @@ def test_hot_commands_build_no_contact_audit_setting_or_share_class(db, make_cus
                  ["customer", "list", "--search", "冷表"]):
         assert not _modules_after_crm([*env_user, *args], db_path) & COLD, args
     loaded = _modules_after_crm([*env_user, "customer", "show", str(c.id)], db_path)
-    assert "crm_cli.db.models_admin" not in loaded
+    assert not loaded & COLD  # (--json prints the models' dumps, and builds them)
     # a forced add keeps the keys and tokens (crm_cli.dedupe_keys) without the entry check's scoring
     forced = _modules_after_crm([*env_user, "customer", "add", "又一家冷表公司", "--force"], db_path)
     assert "crm_cli.dedupe_keys" in forced and not forced & {"crm_cli.dedupe", "crm_cli.matching"}
@@ -101,3 +101,37 @@ def test_settings_read_through_the_light_table_equal_the_orm_read(db, make_user,
             seen.append(([settings.get_setting(session, k) for k in keys], settings.get_settings(session, keys)))
     assert seen[0] == seen[1]
     assert seen[0][0] == ["HK", 14, "CNY", dedupe.DEFAULT_MIN_SCORE]
+
+
+def test_show_rows_through_the_light_tables_equal_the_model_lists(db, make_customer, make_user, clock) -> None:
+    from datetime import date, timedelta
+
+    from crm_cli import contacts, customer_page, followups
+
+    make_user("wang", role="rep")
+    make_user("li", role="rep")
+    mine = make_customer("看得见的客户", owner="wang")
+    pool = make_customer("公海客户", owner="pool")
+    with db.write() as session:
+        wang, boss = get_user(session, "wang"), get_user(session, "boss")
+        for customer in (customers.resolve_customer(session, str(mine.id), user=boss),
+                         customers.resolve_customer(session, str(pool.id), user=boss)):
+            for name, extra in (("王强", {"birthday": "1980-02-29", "title": "总经理"}), ("李娜", {"is_primary": True}),
+                                ("Zoë O'Neil", {"email": "zoe@example.com", "wechat": "zoe_1"})):
+                contacts.add_contact(session, user=boss, clock=clock, customer=customer, data={"name": name, **extra})
+            for i in range(13):  # more than the page of 10, with ties on the time
+                followups.log_followup(session, user=wang if i % 2 and customer.owner_id else boss, clock=clock,
+                                       customer=customer,
+                                       content=f"第{i}次", at=clock.now - timedelta(hours=i // 3),
+                                       next_on=date(2026, 12, 1) if i == 0 else None)
+    with db.read() as session:
+        for who in ("wang", "li", "boss"):
+            user = get_user(session, who)
+            for cid in (mine.id, pool.id):
+                customer = session.get(customers.Customer, cid)
+                assert [customer_page.as_dict(r) for r in customer_page.contact_rows(session, customer)] == \
+                    [c.model_dump() for c in contacts.list_contacts(session, customer)]
+                light = customer_page.recent_followup_rows(session, user=user, customer=customer, limit=10)
+                full = followups.list_followups(session, user=user, customer=customer, limit=10)
+                assert [customer_page.as_dict(r) for r in light] == [f.model_dump() for f in full]
+                assert len(full) == (0 if (who, cid) == ("li", mine.id) else 10)

@@ -199,17 +199,24 @@ def show_cmd(ref: RefArg, as_json: JsonOpt = False) -> None:
 
     Example: crm customer show 明达
     """
-    from crm_cli import contacts, customers, followups
+    from crm_cli import customer_page, customers
+    from crm_cli.customer_page import as_dict
     from crm_cli.vocab import level_label, method_label
 
     with read_session() as (session, user, clock):
         customer = customers.resolve_customer(session, ref, user=user)
-        people = contacts.list_contacts(session, customer)
-        recent = followups.list_followups(session, user=user, customer=customer, limit=10)
+        if as_json:
+            from crm_cli import contacts, followups
+
+            people: list[Any] = contacts.list_contacts(session, customer)
+            recent: list[Any] = followups.list_followups(session, user=user, customer=customer, limit=10)
+        else:  # the same rows through the light tables (no Contact/FollowUp classes built)
+            people = customer_page.contact_rows(session, customer)
+            recent = customer_page.recent_followup_rows(session, user=user, customer=customer, limit=10)
         names = customers.usernames(session, {customer.owner_id, *(f.user_id for f in recent)})
         data = customers.customer_dict(customer, names)
-        data["contacts"] = [c.model_dump() for c in people]
-        data["followups"] = [f.model_dump() | {"user": names.get(f.user_id)} for f in recent]  # type: ignore[arg-type]
+        data["contacts"] = [as_dict(c) for c in people]
+        data["followups"] = [as_dict(f) | {"user": names.get(f.user_id)} for f in recent]
         extra = customers.show_extras(session, customer, user=user, clock=clock)
         from crm_cli.access import shared_with
 
@@ -240,7 +247,7 @@ def show_cmd(ref: RefArg, as_json: JsonOpt = False) -> None:
         _out.print_table(
             [("primary", ""), ("id", "ID"), ("name", "Contact"), ("title", "Title"), ("mobile", "Mobile"),
              ("phone", "Phone"), ("email", "E-mail"), ("wechat", "WeChat"), ("birthday", "Birthday")],
-            [c.model_dump() | {"primary": "*" if c.is_primary else ""} for c in people], title="Contacts",
+            [as_dict(c) | {"primary": "*" if c.is_primary else ""} for c in people], title="Contacts",
         )  # fmt: skip
     if recent:
         _out.print_table(

@@ -8,7 +8,7 @@ crm_cli.db.models_sales / models_dedupe / models_pool / models_admin. Column nam
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Date, Integer, String, column, table
+from sqlalchemy import JSON, Boolean, Date, Integer, String, column, table
 
 from crm_cli.db.types import UTCDateTime
 
@@ -50,5 +50,19 @@ AUDIT_LOG = table(
     column("changes", JSON), column("note", String),
 )  # fmt: skip
 
+# Every column, in the model's order (the rows give the same dicts as the models' model_dump()).
+CONTACTS = table(
+    "contacts", column("id", Integer), column("customer_id", Integer), column("name", String),
+    column("title", String), column("department", String), column("mobile", String), column("phone", String),
+    column("email", String), column("wechat", String), column("birthday", Date), column("notes", String),
+    column("is_primary", Boolean), column("created_at", UTCDateTime()), column("updated_at", UTCDateTime()),
+)  # fmt: skip
+
+FOLLOWUPS = table(
+    "followups", column("id", Integer), column("customer_id", Integer), column("user_id", Integer),
+    column("at", UTCDateTime()), column("method", String), column("content", String), column("next_on", Date),
+    column("plan", String), column("created_at", UTCDateTime()),
+)  # fmt: skip
+
 LEAN_TABLES = (CUSTOMER_TOKENS, OWNERSHIP_HISTORY, DEALS, CONTRACTS, INSTALLMENTS, PAYMENTS, CUSTOMER_SHARES, SETTINGS,
-               AUDIT_LOG)
+               AUDIT_LOG, CONTACTS, FOLLOWUPS)
