@@ -44,9 +44,19 @@ _REGION_SUFFIX = "(?:特别行政区|维吾尔自治区|壮族自治区|回族�
 _REGION_PREFIX = re.compile(
     "^(?:(?:中国)?(?:" + "|".join(_REGION_NAMES) + ")" + _REGION_SUFFIX + ")+"
 )
-_REGION_ANY = re.compile("|".join(_REGION_NAMES))
 _CITY_SET = frozenset(CITIES)
-_DISTRICT = re.compile(r"^[\u4e00-\u9fff]{1,3}?(?:新区|区|县)")
+
+
+@lru_cache(maxsize=1)
+def _region_any() -> re.Pattern[str]:  # compiled on first use: only names that start with a region need it
+    return re.compile("|".join(_REGION_NAMES))
+
+
+@lru_cache(maxsize=1)
+def _district() -> re.Pattern[str]:
+    return re.compile(r"^[\u4e00-\u9fff]{1,3}?(?:新区|区|县)")
+
+
 LATIN_REGIONS = {
     "china", "prc", "hong kong", "hk", "hongkong", "macau", "taiwan", "shanghai", "beijing", "shenzhen",
     "guangzhou", "singapore", "usa", "us", "uk", "europe", "asia", "international", "intl", "japan", "germany",
@@ -76,13 +86,60 @@ ADDRESS_WORDS = {
     "n": "north", "s": "south", "e": "east", "w": "west", "fl": "floor", "flr": "floor", "ste": "suite",
     "apt": "unit", "rm": "room", "bldg": "building", "no": "", "number": "",
 }
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+")
-_PUNCT = re.compile(r"[^\w\u3400-\u9fff]+|_")
-_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
+# CJK ideographs are U+3400–U+9FFF. Compiling a regular expression class over that range costs ~5 ms (the re module
+# visits each of its 27,000 code points, twice when a pattern starts with it): a command normalising one name would
+# spend more on compiling than on the name. So the checks below are written without such a class where that is
+# simple, and tests/test_normalize.py checks each against the regular expression it stands for, character by character.
+_CJK_LO, _CJK_HI = "\u3400", "\u9fff"
+# r"[^\w\u3400-\u9fff]+|_": every ideograph in the range is a word character (\w) except the 64 Yijing hexagram
+# symbols U+4DC0–U+4DFF, so the class is written with those alone.
+_PUNCT = re.compile(r"[^\w\u4dc0-\u4dff]+|_")
 _NON_DIGIT = re.compile(r"\D")
 _BRACKETS = re.compile(r"[(\[{（【〔「『]([^)\]}）】〕」』]*)[)\]}）】〕」』]")
 
+
+
+def has_cjk(text: str) -> bool:
+    """Whether ``text`` holds a CJK ideograph: ``re.search(r"[\u3400-\u9fff]", text)``."""
+    return not text.isascii() and any(_CJK_LO <= char <= _CJK_HI for char in text)
+
+
+def _drop_cjk_gaps(text: str) -> str:
+    """``re.sub(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", "", text)``: a space between two ideographs goes."""
+    if " " not in text or text.isascii():
+        return text
+    last = len(text) - 1
+    return "".join(char for i, char in enumerate(text)
+                   if not (char == " " and 0 < i < last and _CJK_LO <= text[i - 1] <= _CJK_HI
+                           and _CJK_LO <= text[i + 1] <= _CJK_HI))
+
+
+@lru_cache(maxsize=1)
+def _cjk_run_re() -> re.Pattern[str]:
+    return re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+")
+
+
+_RUN_SCANS = [0]  # cores split by the scan in Python; from _RUN_SCAN_LIMIT on, the compiled pattern does it (batches)
+_RUN_SCAN_LIMIT = 64
+
+
+def _cjk_runs(core: str) -> list[str]:
+    """``re.findall(r"[\u3400-\u9fff]+|[a-z0-9]+", core)``: the maximal runs of ideographs and of ASCII letters and
+    digits. A command splitting a few names scans them in Python; a batch compiles the pattern once."""
+    if _RUN_SCANS[0] >= _RUN_SCAN_LIMIT:
+        return _cjk_run_re().findall(core)
+    _RUN_SCANS[0] += 1
+    runs: list[str] = []
+    start = kind = 0
+    for i, char in enumerate(core):
+        now = 1 if _CJK_LO <= char <= _CJK_HI else 2 if ("a" <= char <= "z" or "0" <= char <= "9") else 0
+        if now != kind:
+            if kind:
+                runs.append(core[start:i])
+            start, kind = i, now
+    if kind:
+        runs.append(core[start:])
+    return runs
 
 # ------------------------------------------------------------------------------------------------------ text
 
@@ -152,7 +209,7 @@ def fold(text: str | None) -> str:
     if not text:
         return ""
     out = unicodedata.normalize("NFKC", str(text)).casefold()
-    if _CJK.search(out):
+    if has_cjk(out):
         out = to_simplified(out)
     return " ".join(out.split())
 
@@ -176,10 +233,10 @@ def _strip_region_prefix(text: str) -> tuple[str, str | None]:
     has_suffix = found[-1] in "省市区" or found.endswith("自治区") or found.endswith("特别行政区")
     if not has_suffix and len(rest.strip()) < 4:
         return text, None  # 中山大学 is a name, not 中山 + 大学
-    district = _DISTRICT.match(rest)
+    district = _district().match(rest)
     if district and district.end() < len(rest) - 1:
         rest = rest[district.end():]
-    names = _REGION_ANY.findall(found)
+    names = _region_any().findall(found)
     city = next((n for n in reversed(names) if n in _CITY_SET), names[0] if names else None)
     return rest, city
 
@@ -222,7 +279,7 @@ def name_parts(name: str | None) -> NameParts:
     text = text.replace("&", " and ").replace("'s ", "s ").replace("’s ", "s ")
     # Chinese: legal forms at the end, region prefixes at the start.
     compact = _PUNCT.sub(" ", text).strip()
-    if _CJK.search(compact):
+    if has_cjk(compact):
         changed = True
         while changed:
             changed = False
@@ -246,7 +303,7 @@ def name_parts(name: str | None) -> NameParts:
         words = kept
     # Dots and hyphens inside words were punctuation: "s.a." became "s a" above; join CJK runs without spaces.
     core = " ".join(words)
-    core = _CJK_GAP.sub("", core)
+    core = _drop_cjk_gaps(core)
     return NameParts(core, city, legal)
 
 
@@ -467,7 +524,7 @@ def address_key(text: str | None) -> str | None:
     folded = fold(text)
     if not folded:
         return None
-    if _CJK.search(folded):
+    if has_cjk(folded):
         folded, _ = _strip_region_prefix(folded.replace(" ", ""))
         for pattern, repl, words in _ZH_ADDR:
             if any(w in folded for w in words):
@@ -488,8 +545,8 @@ def name_tokens(core: str | None) -> list[str]:
     if not core:
         return []
     out: list[str] = []
-    for run in _CJK_RUN.findall(core):
-        if _CJK.match(run):
+    for run in _cjk_runs(core):
+        if _CJK_LO <= run[0] <= _CJK_HI:
             if len(run) == 1:
                 out.append(run)
             out.extend(run[i : i + 2] for i in range(len(run) - 1))

@@ -126,3 +126,45 @@ def test_a_command_and_a_batch_simplify_the_same_way(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(normalize, "_LOOKUP_LIMIT", 0)
     assert [normalize.to_simplified(t) for t in texts] == looked_up
     assert looked_up[0] == "深圳市明达电子科技有限公司" and looked_up[2] == "台湾积体电路"
+
+
+_ALPHABET = "明达深圳 a1Z9_-·.\t\u33ff\u3400\u4dbf\u4dc0\u4dff\u4e00\u9fff\ua000\uff10é  _（）"
+
+
+def _random_texts(n: int = 3000) -> list[str]:
+    import random
+
+    rng = random.Random(20261127)
+    return ["", " ", "明 达", " 明 达 ", "明  达"] + [
+        "".join(rng.choice(_ALPHABET) for _ in range(rng.randint(1, 12))) for _ in range(n)]
+
+
+def test_the_cjk_checks_written_without_a_big_character_class_equal_the_regular_expressions() -> None:
+    import re
+
+    cjk = re.compile(r"[\u3400-\u9fff]")
+    runs = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+")
+    gap = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
+    punct = re.compile(r"[^\w\u3400-\u9fff]+|_")
+    for text in _random_texts():
+        assert normalize.has_cjk(text) == bool(cjk.search(text)), repr(text)
+        assert normalize._drop_cjk_gaps(text) == gap.sub("", text), repr(text)
+        assert normalize._PUNCT.sub(" ", text) == punct.sub(" ", text), repr(text)
+        assert normalize._cjk_runs(text.lower()) == runs.findall(text.lower()), repr(text)
+
+
+def test_the_punctuation_class_is_the_same_on_every_code_point() -> None:
+    import re
+
+    old, new = re.compile(r"[^\w\u3400-\u9fff]"), re.compile(r"[^\w\u4dc0-\u4dff]")
+    text = "".join(map(chr, range(0x110000))).encode("utf-8", "surrogatepass").decode("utf-8", "surrogatepass")
+    assert [m.start() for m in old.finditer(text)] == [m.start() for m in new.finditer(text)]
+
+
+def test_name_runs_are_the_same_scanned_or_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [t.lower() for t in _random_texts(500)]
+    monkeypatch.setattr(normalize, "_RUN_SCANS", [0])
+    monkeypatch.setattr(normalize, "_RUN_SCAN_LIMIT", 10**9)
+    scanned = [normalize._cjk_runs(t) for t in texts]
+    monkeypatch.setattr(normalize, "_RUN_SCAN_LIMIT", 0)
+    assert [normalize._cjk_runs(t) for t in texts] == scanned
