@@ -575,7 +575,14 @@ def usernames(session: Session, ids: set[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return {u.id: u.username for u in session.exec(select(User).where(col(User.id).in_(wanted)))}  # type: ignore[misc]
+    if session.new or session.dirty:  # the ORM select flushes them first and answers from the identity map
+        return {u.id: u.username for u in session.exec(select(User).where(col(User.id).in_(wanted)))}  # type: ignore[misc]
+    users = User.__table__.c  # type: ignore[attr-defined]
+    from sqlalchemy import select as core_select
+
+    # nothing pending: the same answer from two columns (a small Core select, no User objects)
+    return {row.id: row.username for row in session.execute(core_select(users.id, users.username)
+                                                            .where(users.id.in_(wanted)))}
 
 
 _INTERNAL_FIELDS = {"search_text", "name_key", "phone_key", "email_key", "credit_key", "city_key", "address_key"}
