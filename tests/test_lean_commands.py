@@ -54,6 +54,8 @@ def test_hot_commands_build_no_contact_audit_setting_or_share_class(db, make_cus
         assert not _modules_after_crm([*env_user, *args], db_path) & COLD, args
     loaded = _modules_after_crm([*env_user, "customer", "show", str(c.id)], db_path)
     assert not loaded & COLD  # (--json prints the models' dumps, and builds them)
+    agenda = _modules_after_crm([*env_user, "today"], db_path)
+    assert not agenda & {"crm_cli.customers", "crm_cli.access"}  # the plain agenda reads its columns only
     # a forced add keeps the keys and tokens (crm_cli.dedupe_keys) without the entry check's scoring
     forced = _modules_after_crm([*env_user, "customer", "add", "又一家冷表公司", "--force"], db_path)
     assert "crm_cli.dedupe_keys" in forced and not forced & {"crm_cli.dedupe", "crm_cli.matching"}

@@ -18,7 +18,7 @@ def today_cmd(
 
     Example: crm today --idle-days 14
     """
-    from crm_cli import agenda, customers
+    from crm_cli import agenda
 
     with read_session() as (session, user, clock):
         day = agenda.today_agenda(session, user=user, clock=clock, idle_days=idle_days, brief=not as_json)
@@ -27,6 +27,8 @@ def today_cmd(
             "idle": day.idle,
         }  # fmt: skip
         if as_json:
+            from crm_cli import customers  # only here: the plain agenda needs neither it nor crm_cli.access
+
             _out.print_json({"user": user.username, "date": clock.today, "idle_days": day.idle_days,
                              **{k: [customers.customer_dict(c) for c in v] for k, v in sections.items()}})
             return
