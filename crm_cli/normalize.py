@@ -41,9 +41,14 @@ CITIES = (
 ).split()
 _REGION_NAMES = sorted(set(PROVINCES) | set(CITIES), key=len, reverse=True)
 _REGION_SUFFIX = "(?:特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|省|市)?"
-_REGION_PREFIX = re.compile(
-    "^(?:(?:中国)?(?:" + "|".join(_REGION_NAMES) + ")" + _REGION_SUFFIX + ")+"
-)
+
+
+@lru_cache(maxsize=1)
+def _region_prefix() -> re.Pattern[str]:  # compiled on first use (~2 ms): only a name starting with a region needs it
+    return re.compile("^(?:(?:中国)?(?:" + "|".join(_REGION_NAMES) + ")" + _REGION_SUFFIX + ")+")
+
+
+_REGION_STARTS = frozenset("中" + "".join(name[0] for name in _REGION_NAMES))  # a match starts with one of these
 _CITY_SET = frozenset(CITIES)
 
 
@@ -95,7 +100,12 @@ _CJK_LO, _CJK_HI = "\u3400", "\u9fff"
 # symbols U+4DC0–U+4DFF, so the class is written with those alone.
 _PUNCT = re.compile(r"[^\w\u4dc0-\u4dff]+|_")
 _NON_DIGIT = re.compile(r"\D")
-_BRACKETS = re.compile(r"[(\[{（【〔「『]([^)\]}）】〕」』]*)[)\]}）】〕」』]")
+_OPENING_BRACKETS = "([{（【〔「『"
+
+
+@lru_cache(maxsize=1)
+def _brackets() -> re.Pattern[str]:  # compiled on first use: only a name with a bracket needs it
+    return re.compile(r"[(\[{（【〔「『]([^)\]}）】〕」』]*)[)\]}）】〕」』]")
 
 
 
@@ -225,7 +235,7 @@ class NameParts:
 
 
 def _strip_region_prefix(text: str) -> tuple[str, str | None]:
-    match = _REGION_PREFIX.match(text)
+    match = _region_prefix().match(text) if text[:1] in _REGION_STARTS else None
     if not match or match.end() == len(text):
         return text, None
     found = match.group(0)
@@ -275,7 +285,8 @@ def name_parts(name: str | None) -> NameParts:
             return " "
         return f" {inner} "
 
-    text = _BRACKETS.sub(bracket, text)
+    if any(b in text for b in _OPENING_BRACKETS):  # else nothing to replace
+        text = _brackets().sub(bracket, text)
     text = text.replace("&", " and ").replace("'s ", "s ").replace("’s ", "s ")
     # Chinese: legal forms at the end, region prefixes at the start.
     compact = _PUNCT.sub(" ", text).strip()

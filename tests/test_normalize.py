@@ -168,3 +168,17 @@ def test_name_runs_are_the_same_scanned_or_compiled(monkeypatch: pytest.MonkeyPa
     scanned = [normalize._cjk_runs(t) for t in texts]
     monkeypatch.setattr(normalize, "_RUN_SCAN_LIMIT", 0)
     assert [normalize._cjk_runs(t) for t in texts] == scanned
+
+
+def test_region_and_bracket_patterns_are_skipped_only_where_they_cannot_match() -> None:
+    import random
+
+    rng = random.Random(7)
+    pieces = [*normalize._REGION_NAMES[:60], "中国", "中", "省", "市", "自治区", "（深圳）", "(", "【", "】", ")", "明达", "a", " "]
+    texts = _random_texts(2000) + ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 5))) for _ in range(3000)]
+    for text in texts:
+        if text[:1] not in normalize._REGION_STARTS:
+            assert normalize._region_prefix().match(text) is None, repr(text)
+        if not any(b in text for b in normalize._OPENING_BRACKETS):
+            assert normalize._brackets().search(text) is None, repr(text)
+    assert normalize.name_parts("广东省深圳市（南山）明达电子有限公司") == normalize.NameParts("南山明达电子", "深圳", "有限公司")
