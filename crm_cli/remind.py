@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, null, or_, select, update
 from sqlmodel import Session, col
@@ -71,8 +71,10 @@ def register_alert_provider(fn: AlertProvider) -> AlertProvider:
     return fn
 
 
-@dataclass(frozen=True, slots=True)
-class Swept:
+class Swept(NamedTuple):
+    """A customer the sweep returned to the pool. A named tuple: a big sweep makes 100k of them, and a frozen
+    dataclass's ``__init__`` (``object.__setattr__`` per field) costs three times as much."""
+
     customer_id: int
     name: str
     from_user_id: int
