@@ -223,3 +223,27 @@ def test_json_of_an_unknown_type_fails_like_the_standard_encoder() -> None:
         _out.dumps_json({"x": object()})
     with pytest.raises(TypeError):
         _out.dumps_json({(1, 2): "tuple key"})
+
+
+_RECORD_LISTS: list[Any] = [
+    [{"customer": 1, "name": "明达\"电子\n", "from": None, "reason": "50% off"},
+     {"customer": 2, "name": "", "from": "wang.fang", "reason": "no follow-up for 30 days"}],
+    [{"a": 1, "b": [1, {"c": None}]}, {"a": True, "b": {}}, {"a": 1.5, "b": "x"}, {"a": -0.0, "b": ()}],
+    [{"%s": "%d", "k%": "%"}, {"%s": "%%", "k%": "100%"}],  # percent signs in keys and values
+    [{"a": 1, "b": 2}, {"b": 2, "a": 1}],  # same keys, other order
+    [{"a": 1, "b": 2}, {"a": 1}],  # a key missing
+    [{"a": 1}, {"a": 1, "b": 2}],  # a key more
+    [{1: "int key"}, {1: "int key"}],  # keys that are not strings
+    [{True: "x"}, {1: "y"}],  # equal keys, different JSON
+    [{"a": 1}, [1], {"a": 2}],  # not all dicts
+    [{}, {}],
+    [{"x": __import__("datetime").date(2026, 2, 28)}, {"x": __import__("decimal").Decimal("1.10")}],
+    ({"t": 1}, {"t": 2}),
+    {"swept": [{"customer": i, "name": f"名{i}\t", "from": None if i % 3 else "u", "reason": "r"} for i in range(50)]},
+]
+
+
+@pytest.mark.parametrize("data", _RECORD_LISTS, ids=range(len(_RECORD_LISTS)))
+def test_json_text_of_lists_of_records_is_what_the_standard_encoder_writes(data: Any) -> None:
+    assert _out.dumps_json(data) == _json_reference(data)
+    assert _out.dumps_json({"nested": [data, data]}) == _json_reference({"nested": [data, data]})

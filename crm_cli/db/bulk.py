@@ -122,6 +122,9 @@ def fill_sweep(session: Any, source: Any) -> Table:
     ``INSERT ... SELECT``."""
     conn = session.connection()
     _sweep.create(conn, checkfirst=True)
+    # The temporary database has its own page cache (2 MiB by default): 100k candidates with their reasons are
+    # ~10 MB, which would spill to a temporary file while they are written and be read back from it three times.
+    conn.connection.driver_connection.execute("PRAGMA temp.cache_size = -65536")
     conn.execute(_sweep.delete())
     conn.execute(insert(_sweep).from_select(["id", "owner_id", "reason"], source))
     return _sweep
