@@ -20,7 +20,8 @@ Then everything valid is written in one transaction with bulk inserts, and recor
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -66,6 +67,8 @@ FOOTER_WORDS = ("合计", "总计", "小计", "共计", "汇总", "制表", "打
 MATCH_ORDER = (("code", "same code"), ("credit_key", "same credit code"), ("phone_key", "same phone"),
                ("email_key", "same e-mail"), ("name_key", "same name"))
 WRITE_CHUNK = 10_000  # new customers are inserted (with their contacts, follow-ups, audit) this many at a time
+REBUILD_INDEXES_MIN = 5000  # creating at least this many rows, and more than a table holds, rebuilds its indexes
+BIG_LOAD_CACHE_MIB = 1024  # SQLite page cache for such a load (100k customers write ~300 MB of pages)
 ANALYZE_AFTER = 1000  # an import writing this many customers refreshes the query planner's statistics
 
 # Customer columns the import may change on an update, and the extra ones `undo` restores.
@@ -1001,6 +1004,30 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@contextmanager
+def _indexes_for_a_big_load(session: Session, creates: list[Group], updates: list[Group]) -> Iterator[None]:
+    """A load much bigger than the tables it goes into builds their secondary indexes afterwards, in one sorted
+    pass each (``bulkimport.indexes_set_aside``), with a page cache that holds the whole load."""
+    from crm_cli.db import bulkimport as bulk
+
+    customers_t = Customer.__table__  # type: ignore[attr-defined]
+    tables: list[Any] = []
+    if creates and not updates:
+        loads = ((customers_t, len(creates)), (Contact.__table__, sum(len(g.contacts) for g in creates)),  # type: ignore[attr-defined]
+                 (FollowUp.__table__, sum(len(g.followups) for g in creates)),  # type: ignore[attr-defined]
+                 (AuditEntry.__table__, len(creates)))  # type: ignore[attr-defined]
+        tables = [t for t, n in loads if n >= REBUILD_INDEXES_MIN and n >= bulk.row_estimate(session, t)]
+    if not tables:
+        yield
+        return
+    with ExitStack() as stack:
+        if customers_t in tables:
+            tables.append(CustomerToken.__table__)  # type: ignore[attr-defined]
+            stack.enter_context(bulk.bulk_cache(session, BIG_LOAD_CACHE_MIB))  # no spilling to the WAL midway
+        stack.enter_context(bulk.indexes_set_aside(session, tables))
+        yield
+
+
 def _write(session: Session, *, user: User, clock: Clock, source: Source, options: ImportOptions,
            result: ImportResult, creates: list[Group], updates: list[Group], region: str) -> None:
     from crm_cli.customers import compute_keys
@@ -1085,92 +1112,93 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
 
     from crm_cli.db.search import deferred_search_index
 
-    with deferred_search_index(session, first_id=first_customer, rows=len(creates)):
-        for n, g in enumerate(creates, start=1):
-            cid = cust_id
-            cust_id += 1
-            values = {k: g.values.get(k) for k in CUSTOMER_FIELDS}
-            values["level"] = values["level"] or "potential"
-            values["stars"] = values["stars"] or 0
-            values["is_target"] = bool(values["is_target"])
-            contacts, last_at, next_on = add_children(g, cid, False, fold=True)
-            parts: list[Any] = [values["name"], values["code"], values["phone"], values["email"]]
-            for c in contacts:
-                parts.extend([c["name"], c["mobile"], c["phone"], c["email"], c["wechat"]])
-            if len(g.rows) == 1 and g.keys:
-                keys, phones = g.keys, g.phones  # computed once, when the row was checked
-            else:  # later rows of the file filled in this customer's fields
-                keys, phones = compute_keys(values, phone_region=region), phone_keys(values["phone"], region)
-            row = {
-                "id": cid, **values, "owner_id": g.owner_id, "owned_since": now if g.owner_id else None,
-                "created_at": now, "created_by": user.id, "updated_at": now, "updated_by": user.id,
-                "last_followup_at": last_at, "next_followup_on": next_on, "custom": g.custom or None,
-                "deleted_at": None, **keys, "search_text": build_search_text(*parts),
-            }  # fmt: skip
-            cust_rows.append(row)
-            token_rows.extend((t, cid) for t in tokens_for(keys["name_key"], phones, keys["email_key"], keys["credit_key"],
-                                                            keys["address_key"]))
-            changes = {k: [None, v if type(v) is str else _plain(v)] for k, v in values.items() if v is not None}
-            if g.owner_id is not None:
-                changes["owner_id"] = [None, g.owner_id]
-            if contacts:
-                changes["contacts"] = [None, [" ".join(filter(None, (c["name"], c["mobile"], c["email"])))
-                                              for c in contacts]]
-            if g.followups:
-                changes["followups"] = [None, len(g.followups)]
-            audit("customer", cid, cid, "create", changes)
-            if n % WRITE_CHUNK == 0:
-                flush_creates()
-        flush_creates()
+    with _indexes_for_a_big_load(session, creates, updates):
+        with deferred_search_index(session, first_id=first_customer, rows=len(creates)):
+            for n, g in enumerate(creates, start=1):
+                cid = cust_id
+                cust_id += 1
+                values = {k: g.values.get(k) for k in CUSTOMER_FIELDS}
+                values["level"] = values["level"] or "potential"
+                values["stars"] = values["stars"] or 0
+                values["is_target"] = bool(values["is_target"])
+                contacts, last_at, next_on = add_children(g, cid, False, fold=True)
+                parts: list[Any] = [values["name"], values["code"], values["phone"], values["email"]]
+                for c in contacts:
+                    parts.extend([c["name"], c["mobile"], c["phone"], c["email"], c["wechat"]])
+                if len(g.rows) == 1 and g.keys:
+                    keys, phones = g.keys, g.phones  # computed once, when the row was checked
+                else:  # later rows of the file filled in this customer's fields
+                    keys, phones = compute_keys(values, phone_region=region), phone_keys(values["phone"], region)
+                row = {
+                    "id": cid, **values, "owner_id": g.owner_id, "owned_since": now if g.owner_id else None,
+                    "created_at": now, "created_by": user.id, "updated_at": now, "updated_by": user.id,
+                    "last_followup_at": last_at, "next_followup_on": next_on, "custom": g.custom or None,
+                    "deleted_at": None, **keys, "search_text": build_search_text(*parts),
+                }  # fmt: skip
+                cust_rows.append(row)
+                token_rows.extend((t, cid) for t in tokens_for(keys["name_key"], phones, keys["email_key"], keys["credit_key"],
+                                                                keys["address_key"]))
+                changes = {k: [None, v if type(v) is str else _plain(v)] for k, v in values.items() if v is not None}
+                if g.owner_id is not None:
+                    changes["owner_id"] = [None, g.owner_id]
+                if contacts:
+                    changes["contacts"] = [None, [" ".join(filter(None, (c["name"], c["mobile"], c["email"])))
+                                                  for c in contacts]]
+                if g.followups:
+                    changes["followups"] = [None, len(g.followups)]
+                audit("customer", cid, cid, "create", changes)
+                if n % WRITE_CHUNK == 0:
+                    flush_creates()
+            flush_creates()
 
-    update_rows: list[dict[str, Any]] = []
-    item_rows: list[dict[str, Any]] = []
-    if updates:
-        current = {r["id"]: r for r in bulk.select_by_ids(session, customers_t, (g.match_id for g in updates))}  # type: ignore[misc]
-        existing_contacts: dict[int, list[dict[str, Any]]] = {}
-        for c in bulk.select_by_ids(session, contacts_t, current, column="customer_id"):
-            existing_contacts.setdefault(c["customer_id"], []).append(c)
-        for g in updates:
-            cid = g.match_id
-            assert cid is not None
-            old = current[cid]
-            have = existing_contacts.get(cid, [])
-            names = {(c["name"], c["mobile"]) for c in have}
-            g.contacts = [c for c in g.contacts if (c["name"], c.get("mobile")) not in names]
-            new = {k: old[k] for k in SNAPSHOT}
-            for k in CUSTOMER_FIELDS:
-                if g.values.get(k) is not None:
-                    new[k] = g.values[k]
-            if g.custom:
-                new["custom"] = {**(old["custom"] or {}), **g.custom}
-            contacts, last_at, next_on = add_children(g, cid, bool(have))
-            if last_at is not None and (old["last_followup_at"] is None or last_at >= old["last_followup_at"]):
-                new["last_followup_at"] = last_at
-                new["next_followup_on"] = next_on
-            elif next_on is not None:
-                new["next_followup_on"] = next_on
-            new.update(compute_keys(new, phone_region=region))
-            token_rows.extend((t, cid) for t in tokens_for(new["name_key"], phone_keys(new["phone"], region),
-                                                            new["email_key"], new["credit_key"], new["address_key"]))
-            parts = [new["name"], new["code"], new["phone"], new["email"]]
-            for c in [*have, *contacts]:
-                parts.extend([c["name"], c["mobile"], c["phone"], c["email"], c["wechat"]])
-            new["search_text"] = build_search_text(*parts)
-            new["updated_at"], new["updated_by"] = now, user.id
-            changes = {k: [_plain(old[k]), _plain(new[k])] for k in CUSTOMER_FIELDS + ("custom", "next_followup_on")
-                       if old[k] != new[k]}
-            update_rows.append({"_id": cid, **new})
-            item_rows.append({"batch_id": batch.id, "customer_id": cid, "action": "update", "undone": False,
-                              "before": {k: _plain(old[k]) for k in SNAPSHOT}})
-            audit("customer", cid, cid, "update", changes)
+        update_rows: list[dict[str, Any]] = []
+        item_rows: list[dict[str, Any]] = []
+        if updates:
+            current = {r["id"]: r for r in bulk.select_by_ids(session, customers_t, (g.match_id for g in updates))}  # type: ignore[misc]
+            existing_contacts: dict[int, list[dict[str, Any]]] = {}
+            for c in bulk.select_by_ids(session, contacts_t, current, column="customer_id"):
+                existing_contacts.setdefault(c["customer_id"], []).append(c)
+            for g in updates:
+                cid = g.match_id
+                assert cid is not None
+                old = current[cid]
+                have = existing_contacts.get(cid, [])
+                names = {(c["name"], c["mobile"]) for c in have}
+                g.contacts = [c for c in g.contacts if (c["name"], c.get("mobile")) not in names]
+                new = {k: old[k] for k in SNAPSHOT}
+                for k in CUSTOMER_FIELDS:
+                    if g.values.get(k) is not None:
+                        new[k] = g.values[k]
+                if g.custom:
+                    new["custom"] = {**(old["custom"] or {}), **g.custom}
+                contacts, last_at, next_on = add_children(g, cid, bool(have))
+                if last_at is not None and (old["last_followup_at"] is None or last_at >= old["last_followup_at"]):
+                    new["last_followup_at"] = last_at
+                    new["next_followup_on"] = next_on
+                elif next_on is not None:
+                    new["next_followup_on"] = next_on
+                new.update(compute_keys(new, phone_region=region))
+                token_rows.extend((t, cid) for t in tokens_for(new["name_key"], phone_keys(new["phone"], region),
+                                                                new["email_key"], new["credit_key"], new["address_key"]))
+                parts = [new["name"], new["code"], new["phone"], new["email"]]
+                for c in [*have, *contacts]:
+                    parts.extend([c["name"], c["mobile"], c["phone"], c["email"], c["wechat"]])
+                new["search_text"] = build_search_text(*parts)
+                new["updated_at"], new["updated_by"] = now, user.id
+                changes = {k: [_plain(old[k]), _plain(new[k])] for k in CUSTOMER_FIELDS + ("custom", "next_followup_on")
+                           if old[k] != new[k]}
+                update_rows.append({"_id": cid, **new})
+                item_rows.append({"batch_id": batch.id, "customer_id": cid, "action": "update", "undone": False,
+                                  "before": {k: _plain(old[k]) for k in SNAPSHOT}})
+                audit("customer", cid, cid, "update", changes)
 
-    bulk.insert_rows(session, contacts_t, contact_rows)
-    bulk.insert_rows(session, followups_t, follow_rows)
-    bulk.update_rows(session, customers_t, update_rows, SNAPSHOT)
-    bulk.insert_rows(session, ImportItem.__table__, item_rows)  # type: ignore[attr-defined]
-    bulk.insert_rows(session, audit_t, audit_rows)
-    bulk.replace_tokens(session, CustomerToken.__table__, token_rows,  # type: ignore[attr-defined]
-                        new_from=first_customer, updated=[r["_id"] for r in update_rows])
+        bulk.insert_rows(session, contacts_t, contact_rows)
+        bulk.insert_rows(session, followups_t, follow_rows)
+        bulk.update_rows(session, customers_t, update_rows, SNAPSHOT)
+        bulk.insert_rows(session, ImportItem.__table__, item_rows)  # type: ignore[attr-defined]
+        bulk.insert_rows(session, audit_t, audit_rows)
+        bulk.replace_tokens(session, CustomerToken.__table__, token_rows,  # type: ignore[attr-defined]
+                            new_from=first_customer, updated=[r["_id"] for r in update_rows])
     batch.customers_from, batch.customers_to = (first_customer, cust_id - 1) if creates else (None, None)
     batch.contacts_from, batch.contacts_to = (first_contact, contact_id - 1) if contact_id > first_contact else (
         None, None)
