@@ -194,3 +194,35 @@ def test_the_sheet_covers_its_traps(tmp_path: Path) -> None:
                                                                     (12, "same phone")]
     assert len(data["customers"]) == 2 + 47 and len(data["contacts"]) == 1 + 6 + 40 and len(data["followups"]) == 3
     assert {r[2] for r in data["customers"]} >= {"广州華信貿易有限公司", "ACME Widgets, Inc.", "明达电子科技(深圳)有限公司"}
+
+
+def _search_text_reference(*parts: Any) -> str:
+    """build_search_text as it was written before its ASCII fast path."""
+    import unicodedata
+
+    out: list[str] = []
+    for part in parts:
+        if not part:
+            continue
+        value = unicodedata.normalize("NFKC", str(part)).strip().lower()
+        out.append(value)
+        digits = "".join(ch for ch in value if ch.isdigit())
+        if len(digits) >= 5 and digits != value:
+            out.append(digits)
+    return "\n".join(out)
+
+
+def test_search_text_fast_path_equals_the_plain_normalisation() -> None:
+    import random
+
+    from crm_cli.db.search import build_search_text
+
+    tricky = ["  ACME Widgets, Inc. ", "0755-86001234 / 13812345678", "１３８１２３４５６７８", "Ｓａｌｅｓ＠ＡＣＭＥ.com",
+              "深圳市明达电子科技有限公司", "\u3000张伟\u3000", "①②③④⑤⑥", "x²³⁴⁵⁶", "፩፪፫፬፭ ethiopic", "١٢٣٤٥٦ arabic",
+              "ǅemal İstanbul ß", "\t13812345678\n", "12345", "1234", "", None, 0, 13812345678, "ｶﾀｶﾅ 123456"]
+    rng = random.Random(5)
+    alphabet = "aZ09 -+@.\u3000１２３明达①²፩١İßǅ\t\n"
+    tricky += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(3000)]
+    for i in range(0, len(tricky), 3):
+        parts = tricky[i:i + 3]
+        assert build_search_text(*parts) == _search_text_reference(*parts), parts

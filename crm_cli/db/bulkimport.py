@@ -112,6 +112,28 @@ def _encoder(column: Any) -> Any:
     return None
 
 
+def encoder_of(table: Table, name: str) -> Any:
+    """How a Python value of ``table.name`` is stored (identity when the driver stores it as it is), for callers
+    that build rows for ``insert_tuples`` in their stored form."""
+    return _encoder(table.c[name]) or _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def insert_tuples(session: Session, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """INSERT many rows given as tuples in ``names`` order, already in their stored form (``encoder_of``)."""
+    if not rows:
+        return
+    for name in names:
+        table.c[name]  # noqa: B018 - refuse unknown columns before building SQL
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    conn = session.connection()
+    for part in chunks(rows, 20000):
+        conn.exec_driver_sql(sql, part)
+
+
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """INSERT many rows through the driver's executemany, encoding values once per column (SQLAlchemy's
     per-row parameter processing costs more than SQLite's insert itself)."""
