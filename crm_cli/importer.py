@@ -443,7 +443,7 @@ class _Planner:
         self.result.errors.append(RowError(row, column, value, message))
 
     def add_rows(self, sheet: RawSheet, cmap: ColumnMap, progress: Progress | None) -> None:
-        from crm_cli.customers import compute_keys
+        from crm_cli.dedupe import customer_keys  # customers.compute_keys, from phones parsed once
         from crm_cli.normalize import phone_keys
 
         region = self.region
@@ -500,7 +500,8 @@ class _Planner:
                 self.error(row.excel_row, header_of.get("name"), None, "customer name is empty; fill it in")
                 last_ok, last_row, last_group = False, row.excel_row, None
                 continue
-            keys = compute_keys(customer, phone_region=region)
+            phones = phone_keys(customer.get("phone"), region)
+            keys = customer_keys(customer, phone_region=region, phones=phones)
             target = self._same_customer(row, customer, keys, header_of)
             if target == -1:
                 last_ok, last_row, last_group = False, row.excel_row, None
@@ -525,8 +526,7 @@ class _Planner:
                     continue
                 self.result.duplicates.append({**entry, "action": "create"})
             group = Group(row=row.excel_row, values=customer, rows=[row.excel_row], custom=dict(row.custom),
-                          owner=row.values.get("owner"), ref=row.values.get("ref"), keys=keys,
-                          phones=phone_keys(customer.get("phone"), region))
+                          owner=row.values.get("owner"), ref=row.values.get("ref"), keys=keys, phones=phones)
             self._add_contact_followup(group, row, contact, followup)
             if "next_followup_on" in row.values:
                 group.values["next_followup_on"] = row.values["next_followup_on"]

@@ -226,3 +226,15 @@ def test_search_text_fast_path_equals_the_plain_normalisation() -> None:
     for i in range(0, len(tricky), 3):
         parts = tricky[i:i + 3]
         assert build_search_text(*parts) == _search_text_reference(*parts), parts
+
+
+@pytest.mark.parametrize("phone", ["0755-86001234 / 13812345678", "+852 6096 1075", "(650) 253-0000 ext 12", "12",
+                                   "abc", "", None, "0755-1, 13812345678", "１３８１２３４５６７８", "021 1234"])
+def test_keys_from_phones_parsed_once_equal_the_plain_keys(phone: Any) -> None:
+    from crm_cli.dedupe import customer_keys
+    from crm_cli.normalize import phone_keys
+
+    values = {"name": "深圳市明达电子科技有限公司", "phone": phone, "email": "a@b.example.com", "address": "深圳市南山区1号"}
+    for region in ("CN", "US", "HK"):
+        once = customer_keys(values, phone_region=region, phones=phone_keys(phone, region))
+        assert once == customer_keys(values, phone_region=region)
