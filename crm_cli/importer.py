@@ -463,7 +463,7 @@ class _Planner:
             if row is None:
                 continue
             customer, contact, followup = _split(row.values)
-            filled = sum(1 for c in raw if c is not None and c != "")
+            filled = len(raw) - raw.count(None) - raw.count("")  # cells neither None nor ""
             if _is_footer(raw, filled) or ("name" not in customer and "code" not in customer and not contact
                                         and not followup and filled <= 2):
                 pending_footer.append(row.excel_row)  # footer or stray note: ignored if nothing follows it
@@ -692,7 +692,10 @@ def _match_database(planner: _Planner, result: ImportResult) -> None:
                               f"exact keys in bulk (file has more than import.fuzzy_check_rows={fuzzy_limit} "
                               "customers, so the per-row check was not run)")
     owners: dict[int, int | None] = {}
-    for g in groups:
+    # When no key of the file is in the database (an empty one, say) and there is no per-row check, nothing
+    # can match: the loop would only find that out row by row.
+    matchable = fuzzy or bool(code_hits) or any(hits.values())
+    for g in groups if matchable else ():
         code = g.values.get("code")
         if code and code in code_hits:
             cid, deleted_at = code_hits[code][0]
