@@ -413,10 +413,14 @@ def _same_city(a: str | None, b: str | None) -> bool:
     return not a or not b or a == b
 
 
+_CONTACT_KEYS = tuple((k, k.removeprefix("contact_")) for k in CONTACT_FIELDS)
+_FOLLOWUP_KEYS = tuple((k, k.removeprefix("followup_")) for k in FOLLOWUP_FIELDS)
+
+
 def _split(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     customer = {k: values[k] for k in CUSTOMER_FIELDS if k in values}
-    contact = {k.removeprefix("contact_"): values[k] for k in CONTACT_FIELDS if k in values}
-    followup = {k.removeprefix("followup_"): values[k] for k in FOLLOWUP_FIELDS if k in values}
+    contact = {short: values[k] for k, short in _CONTACT_KEYS if k in values}
+    followup = {short: values[k] for k, short in _FOLLOWUP_KEYS if k in values}
     return customer, contact, followup
 
 
