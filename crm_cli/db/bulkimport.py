@@ -50,7 +50,8 @@ def row_estimate(session: Session, table: Table) -> int:
 @contextmanager
 def indexes_set_aside(session: Session, tables: Sequence[Table]) -> Iterator[None]:
     """Drop the secondary indexes of ``tables`` for the block, then create them again from their own SQL and put
-    back their planner statistics (sqlite_stat1 rows, which DROP INDEX deletes).
+    back their planner statistics (their rows of sqlite_stat1, and sqlite_stat4 where SQLite keeps one, which DROP
+    INDEX deletes).
 
     For a bulk insert much bigger than the table it goes into: SQLite then builds each index in one sorted pass
     instead of inserting every row into every index at a random place (100k customers into an empty database:
@@ -65,19 +66,22 @@ def indexes_set_aside(session: Session, tables: Sequence[Table]) -> Iterator[Non
     found = conn.exec_driver_sql(
         f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks}) "
         "ORDER BY rowid", tuple(names)).all()
-    stats: list[tuple[Any, ...]] = []
-    if found and conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first():
-        idx_marks = ", ".join("?" * len(found))
-        stats = [tuple(r) for r in conn.exec_driver_sql(
-            f"SELECT tbl, idx, stat FROM sqlite_stat1 WHERE idx IN ({idx_marks}) ORDER BY rowid",
-            tuple(name for name, _ in found)).all()]
+    stats: dict[str, list[tuple[Any, ...]]] = {}  # statistics table -> its rows for these indexes
+    idx_marks = ", ".join("?" * len(found))
+    for (stat_table,) in conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('sqlite_stat1', 'sqlite_stat4')").all():
+        if found:
+            stats[stat_table] = [tuple(r) for r in conn.exec_driver_sql(
+                f"SELECT * FROM {stat_table} WHERE idx IN ({idx_marks}) ORDER BY rowid",
+                tuple(name for name, _ in found)).all()]
     for name, _sql in found:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     yield
     for _name, sql in found:
         conn.exec_driver_sql(sql)
-    if stats:
-        conn.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", stats)
+    for stat_table, rows in stats.items():
+        if rows:
+            conn.exec_driver_sql(f"INSERT INTO {stat_table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
 
 
 def _encoder(column: Any) -> Any:
