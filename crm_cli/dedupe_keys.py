@@ -30,14 +30,17 @@ def phone_region(session: Any) -> str:
         return "CN"
 
 
-def customer_keys(values: dict[str, Any], *, phone_region: str = "CN") -> dict[str, str | None]:
-    """The normalised keys stored on a customer row."""
+def customer_keys(values: dict[str, Any], *, phone_region: str = "CN",
+                  phones: list[str] | None = None) -> dict[str, str | None]:
+    """The normalised keys stored on a customer row. ``phones``: ``normalize.phone_keys`` of the phone, when the
+    caller has them already (the key is the first)."""
     parts = normalize.name_parts(values.get("name"))
     region = normalize.fold(values.get("region")) if values.get("region") else ""
     return {
         "name_key": parts.core or None,
         "city_key": parts.city or (normalize._region_of(region) if region else None),
-        "phone_key": normalize.phone_key(values.get("phone"), phone_region),
+        "phone_key": normalize.phone_key(values.get("phone"), phone_region) if phones is None else (
+            phones[0] if phones else None),
         "email_key": normalize.email_key(values.get("email")),
         "credit_key": normalize.credit_key(values.get("credit_code")),
         "address_key": normalize.address_key(values.get("address")),

@@ -20,7 +20,8 @@ Then everything valid is written in one transaction with bulk inserts, and recor
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -66,6 +67,8 @@ FOOTER_WORDS = ("合计", "总计", "小计", "共计", "汇总", "制表", "打
 MATCH_ORDER = (("code", "same code"), ("credit_key", "same credit code"), ("phone_key", "same phone"),
                ("email_key", "same e-mail"), ("name_key", "same name"))
 WRITE_CHUNK = 10_000  # new customers are inserted (with their contacts, follow-ups, audit) this many at a time
+REBUILD_INDEXES_MIN = 5000  # creating at least this many rows, and more than a table holds, rebuilds its indexes
+BIG_LOAD_CACHE_MIB = 1024  # SQLite page cache for such a load (100k customers write ~300 MB of pages)
 ANALYZE_AFTER = 1000  # an import writing this many customers refreshes the query planner's statistics
 
 # Customer columns the import may change on an update, and the extra ones `undo` restores.
@@ -410,10 +413,14 @@ def _same_city(a: str | None, b: str | None) -> bool:
     return not a or not b or a == b
 
 
+_CONTACT_KEYS = tuple((k, k.removeprefix("contact_")) for k in CONTACT_FIELDS)
+_FOLLOWUP_KEYS = tuple((k, k.removeprefix("followup_")) for k in FOLLOWUP_FIELDS)
+
+
 def _split(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     customer = {k: values[k] for k in CUSTOMER_FIELDS if k in values}
-    contact = {k.removeprefix("contact_"): values[k] for k in CONTACT_FIELDS if k in values}
-    followup = {k.removeprefix("followup_"): values[k] for k in FOLLOWUP_FIELDS if k in values}
+    contact = {short: values[k] for k, short in _CONTACT_KEYS if k in values}
+    followup = {short: values[k] for k, short in _FOLLOWUP_KEYS if k in values}
     return customer, contact, followup
 
 
@@ -440,7 +447,7 @@ class _Planner:
         self.result.errors.append(RowError(row, column, value, message))
 
     def add_rows(self, sheet: RawSheet, cmap: ColumnMap, progress: Progress | None) -> None:
-        from crm_cli.customers import compute_keys
+        from crm_cli.dedupe import customer_keys  # customers.compute_keys, from phones parsed once
         from crm_cli.normalize import phone_keys
 
         region = self.region
@@ -460,7 +467,7 @@ class _Planner:
             if row is None:
                 continue
             customer, contact, followup = _split(row.values)
-            filled = sum(1 for c in raw if c is not None and c != "")
+            filled = len(raw) - raw.count(None) - raw.count("")  # cells neither None nor ""
             if _is_footer(raw, filled) or ("name" not in customer and "code" not in customer and not contact
                                         and not followup and filled <= 2):
                 pending_footer.append(row.excel_row)  # footer or stray note: ignored if nothing follows it
@@ -497,7 +504,8 @@ class _Planner:
                 self.error(row.excel_row, header_of.get("name"), None, "customer name is empty; fill it in")
                 last_ok, last_row, last_group = False, row.excel_row, None
                 continue
-            keys = compute_keys(customer, phone_region=region)
+            phones = phone_keys(customer.get("phone"), region)
+            keys = customer_keys(customer, phone_region=region, phones=phones)
             target = self._same_customer(row, customer, keys, header_of)
             if target == -1:
                 last_ok, last_row, last_group = False, row.excel_row, None
@@ -522,8 +530,7 @@ class _Planner:
                     continue
                 self.result.duplicates.append({**entry, "action": "create"})
             group = Group(row=row.excel_row, values=customer, rows=[row.excel_row], custom=dict(row.custom),
-                          owner=row.values.get("owner"), ref=row.values.get("ref"), keys=keys,
-                          phones=phone_keys(customer.get("phone"), region))
+                          owner=row.values.get("owner"), ref=row.values.get("ref"), keys=keys, phones=phones)
             self._add_contact_followup(group, row, contact, followup)
             if "next_followup_on" in row.values:
                 group.values["next_followup_on"] = row.values["next_followup_on"]
@@ -689,7 +696,10 @@ def _match_database(planner: _Planner, result: ImportResult) -> None:
                               f"exact keys in bulk (file has more than import.fuzzy_check_rows={fuzzy_limit} "
                               "customers, so the per-row check was not run)")
     owners: dict[int, int | None] = {}
-    for g in groups:
+    # When no key of the file is in the database (an empty one, say) and there is no per-row check, nothing
+    # can match: the loop would only find that out row by row.
+    matchable = fuzzy or bool(code_hits) or any(hits.values())
+    for g in groups if matchable else ():
         code = g.values.get("code")
         if code and code in code_hits:
             cid, deleted_at = code_hits[code][0]
@@ -986,19 +996,46 @@ def _import_source(
     return result
 
 
-def _contact_row(cid: int, contact: dict[str, Any], primary: bool, now: datetime, id_: int) -> dict[str, Any]:
-    return {
-        "id": id_, "customer_id": cid, "name": contact["name"], "title": contact.get("title"),
-        "department": contact.get("department"), "mobile": contact.get("mobile"), "phone": contact.get("phone"),
-        "email": contact.get("email"), "wechat": contact.get("wechat"), "birthday": contact.get("birthday"),
-        "notes": None, "is_primary": primary, "created_at": now, "updated_at": now,
-    }  # fmt: skip
+# Rows are written as tuples in their stored form (bulkimport.insert_tuples), in these column orders.
+CUSTOMER_COLUMNS = ("id", *CUSTOMER_FIELDS, "owner_id", "owned_since", "created_at", "created_by", "updated_at",
+                    "updated_by", "last_followup_at", "next_followup_on", "custom", "deleted_at", "name_key",
+                    "city_key", "phone_key", "email_key", "credit_key", "address_key", "search_text")
+CONTACT_COLUMNS = ("id", "customer_id", "name", "title", "department", "mobile", "phone", "email", "wechat",
+                   "birthday", "notes", "is_primary", "created_at", "updated_at")
+AUDIT_COLUMNS = ("id", "at", "user_id", "entity", "entity_id", "customer_id", "action", "changes", "note")
+_C_NAME, _C_TITLE, _C_MOBILE, _C_PHONE, _C_EMAIL, _C_WECHAT = 2, 3, 5, 6, 7, 8  # indexes in CONTACT_COLUMNS
+_CODE, _NAME, _LEVEL, _STARS, _TARGET, _PHONE, _EMAIL = (CUSTOMER_FIELDS.index(f) for f in (
+    "code", "name", "level", "stars", "is_target", "phone", "email"))  # indexes in CUSTOMER_FIELDS
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
+
+
+@contextmanager
+def _indexes_for_a_big_load(session: Session, creates: list[Group], updates: list[Group]) -> Iterator[None]:
+    """A load much bigger than the tables it goes into builds their secondary indexes afterwards, in one sorted
+    pass each (``bulkimport.indexes_set_aside``), with a page cache that holds the whole load."""
+    from crm_cli.db import bulkimport as bulk
+
+    customers_t = Customer.__table__  # type: ignore[attr-defined]
+    tables: list[Any] = []
+    if creates and not updates:
+        loads = ((customers_t, len(creates)), (Contact.__table__, sum(len(g.contacts) for g in creates)),  # type: ignore[attr-defined]
+                 (FollowUp.__table__, sum(len(g.followups) for g in creates)),  # type: ignore[attr-defined]
+                 (AuditEntry.__table__, len(creates)))  # type: ignore[attr-defined]
+        tables = [t for t, n in loads if n >= REBUILD_INDEXES_MIN and n >= bulk.row_estimate(session, t)]
+    if not tables:
+        yield
+        return
+    with ExitStack() as stack:
+        if customers_t in tables:
+            tables.append(CustomerToken.__table__)  # type: ignore[attr-defined]
+            stack.enter_context(bulk.bulk_cache(session, BIG_LOAD_CACHE_MIB))  # no spilling to the WAL midway
+        stack.enter_context(bulk.indexes_set_aside(session, tables))
+        yield
 
 
 def _write(session: Session, *, user: User, clock: Clock, source: Source, options: ImportOptions,
@@ -1031,146 +1068,171 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
     follow_id = bulk.next_id(session, followups_t)
     audit_id = bulk.next_id(session, audit_t)
     first_customer, first_contact, first_follow = cust_id, contact_id, follow_id
-    cust_rows: list[dict[str, Any]] = []
+    cust_rows: list[tuple[Any, ...]] = []
     token_rows: list[tuple[str, int]] = []  # the new and updated customers' blocking tokens (crm_cli.dedupe)
-    contact_rows: list[dict[str, Any]] = []
+    contact_rows: list[tuple[Any, ...]] = []
     follow_rows: list[dict[str, Any]] = []
-    audit_rows: list[dict[str, Any]] = []
+    audit_rows: list[tuple[Any, ...]] = []
+    stored_now = bulk.encoder_of(customers_t, "created_at")(now)
+    stored_json = bulk.encoder_of(audit_t, "changes")
+    stored_at = bulk.encoder_of(customers_t, "last_followup_at")
+    stored_on = bulk.encoder_of(customers_t, "next_followup_on")
+    stored_custom = bulk.encoder_of(customers_t, "custom")
+    stored_birthday = bulk.encoder_of(contacts_t, "birthday")
+    stored_bool = bulk.encoder_of(contacts_t, "is_primary")
+    user_id = user.id
 
     def audit(entity: str, entity_id: int, customer_id: int, action: str, changes: dict[str, Any]) -> None:
         nonlocal audit_id
-        audit_rows.append({"id": audit_id, "at": now, "user_id": user.id, "entity": entity, "entity_id": entity_id,
-                           "customer_id": customer_id, "action": action, "changes": changes or None, "note": note})
+        audit_rows.append((audit_id, stored_now, user_id, entity, entity_id, customer_id, action,
+                           stored_json(changes or None), note))
         audit_id += 1
 
     def add_children(g: Group, cid: int, has_contacts: bool, fold: bool = False) -> tuple[
-            list[dict[str, Any]], datetime | None, date | None]:
-        """Contacts and follow-ups of a group. ``fold``: a new customer's audit entry lists them (one audit row
-        per imported customer instead of one per record: the audit log was a third of a big import's time)."""
+            list[tuple[Any, ...]], datetime | None, date | None]:
+        """Contacts (rows in CONTACT_COLUMNS order) and follow-ups of a group. ``fold``: a new customer's audit
+        entry lists them (one audit row per imported customer instead of one per record: the audit log was a
+        third of a big import's time)."""
         nonlocal contact_id, follow_id
         new_contacts = []
         for k, contact in enumerate(g.contacts):
-            row = _contact_row(cid, contact, k == 0 and not has_contacts, now, contact_id)
+            get = contact.get
+            row = (contact_id, cid, contact["name"], get("title"), get("department"), get("mobile"), get("phone"),
+                   get("email"), get("wechat"), stored_birthday(get("birthday")), None,
+                   stored_bool(k == 0 and not has_contacts), stored_now, stored_now)
             new_contacts.append(row)
             if not fold:
                 audit("contact", contact_id, cid, "create",
-                      {f: [None, row[f]] for f in ("name", "title", "mobile", "email") if row[f] is not None})
+                      {f: [None, row[i]] for f, i in (("name", _C_NAME), ("title", _C_TITLE), ("mobile", _C_MOBILE),
+                                                      ("email", _C_EMAIL)) if row[i] is not None})
             contact_id += 1
         contact_rows.extend(new_contacts)
         last_at: datetime | None = None
         next_on: date | None = None
-        for fu in sorted(g.followups, key=lambda f: f.get("at") or now):
-            at = fu.get("at") or now
-            by = users.get(str(fu["by"]).lower()) if fu.get("by") else None
-            follow_rows.append({"id": follow_id, "customer_id": cid, "user_id": by.id if by else user.id, "at": at,
-                                "method": fu.get("method") or "other", "content": fu["content"],
-                                "next_on": fu.get("next_on"), "plan": fu.get("plan"), "created_at": now})
-            if not fold:
-                audit("followup", follow_id, cid, "create",
-                      {"at": [None, at.isoformat()], "content": [None, fu["content"]]})
-            follow_id += 1
-            last_at = at
-        if g.followups and "next_followup_on" in g.values and follow_rows[-1]["next_on"] is None:
-            follow_rows[-1]["next_on"] = g.values["next_followup_on"]
+        if g.followups:
+            for fu in sorted(g.followups, key=lambda f: f.get("at") or now):
+                at = fu.get("at") or now
+                by = users.get(str(fu["by"]).lower()) if fu.get("by") else None
+                follow_rows.append({"id": follow_id, "customer_id": cid, "user_id": by.id if by else user_id,
+                                    "at": at, "method": fu.get("method") or "other", "content": fu["content"],
+                                    "next_on": fu.get("next_on"), "plan": fu.get("plan"), "created_at": now})
+                if not fold:
+                    audit("followup", follow_id, cid, "create",
+                          {"at": [None, at.isoformat()], "content": [None, fu["content"]]})
+                follow_id += 1
+                last_at = at
+            if "next_followup_on" in g.values and follow_rows[-1]["next_on"] is None:
+                follow_rows[-1]["next_on"] = g.values["next_followup_on"]
         next_on = g.values.get("next_followup_on")
         return new_contacts, last_at, next_on
 
     def flush_creates() -> None:
         """Insert what the customers created so far produced, and let it go (a 100k import held half a GiB of
         row dicts at once otherwise)."""
-        for table, rows in ((customers_t, cust_rows), (contacts_t, contact_rows), (followups_t, follow_rows),
-                            (audit_t, audit_rows)):
-            bulk.insert_rows(session, table, rows)
+        bulk.insert_tuples(session, customers_t, CUSTOMER_COLUMNS, cust_rows)
+        bulk.insert_tuples(session, contacts_t, CONTACT_COLUMNS, contact_rows)
+        bulk.insert_rows(session, followups_t, follow_rows)
+        bulk.insert_tuples(session, audit_t, AUDIT_COLUMNS, audit_rows)
+        for rows in (cust_rows, contact_rows, follow_rows, audit_rows):
             rows.clear()
 
     from crm_cli.db.search import deferred_search_index
 
-    with deferred_search_index(session, first_id=first_customer, rows=len(creates)):
-        for n, g in enumerate(creates, start=1):
-            cid = cust_id
-            cust_id += 1
-            values = {k: g.values.get(k) for k in CUSTOMER_FIELDS}
-            values["level"] = values["level"] or "potential"
-            values["stars"] = values["stars"] or 0
-            values["is_target"] = bool(values["is_target"])
-            contacts, last_at, next_on = add_children(g, cid, False, fold=True)
-            parts: list[Any] = [values["name"], values["code"], values["phone"], values["email"]]
-            for c in contacts:
-                parts.extend([c["name"], c["mobile"], c["phone"], c["email"], c["wechat"]])
-            if len(g.rows) == 1 and g.keys:
-                keys, phones = g.keys, g.phones  # computed once, when the row was checked
-            else:  # later rows of the file filled in this customer's fields
-                keys, phones = compute_keys(values, phone_region=region), phone_keys(values["phone"], region)
-            row = {
-                "id": cid, **values, "owner_id": g.owner_id, "owned_since": now if g.owner_id else None,
-                "created_at": now, "created_by": user.id, "updated_at": now, "updated_by": user.id,
-                "last_followup_at": last_at, "next_followup_on": next_on, "custom": g.custom or None,
-                "deleted_at": None, **keys, "search_text": build_search_text(*parts),
-            }  # fmt: skip
-            cust_rows.append(row)
-            token_rows.extend((t, cid) for t in tokens_for(keys["name_key"], phones, keys["email_key"], keys["credit_key"],
-                                                            keys["address_key"]))
-            changes = {k: [None, v if type(v) is str else _plain(v)] for k, v in values.items() if v is not None}
-            if g.owner_id is not None:
-                changes["owner_id"] = [None, g.owner_id]
-            if contacts:
-                changes["contacts"] = [None, [" ".join(filter(None, (c["name"], c["mobile"], c["email"])))
-                                              for c in contacts]]
-            if g.followups:
-                changes["followups"] = [None, len(g.followups)]
-            audit("customer", cid, cid, "create", changes)
-            if n % WRITE_CHUNK == 0:
-                flush_creates()
-        flush_creates()
+    with _indexes_for_a_big_load(session, creates, updates):
+        with deferred_search_index(session, first_id=first_customer, rows=len(creates)):
+            for n, g in enumerate(creates, start=1):
+                cid = cust_id
+                cust_id += 1
+                get = g.values.get
+                fields = [get(k) for k in CUSTOMER_FIELDS]
+                fields[_LEVEL] = fields[_LEVEL] or "potential"
+                fields[_STARS] = fields[_STARS] or 0
+                fields[_TARGET] = bool(fields[_TARGET])
+                contacts, last_at, next_on = add_children(g, cid, False, fold=True)
+                parts: list[Any] = [fields[_NAME], fields[_CODE], fields[_PHONE], fields[_EMAIL]]
+                for c in contacts:
+                    parts += (c[_C_NAME], c[_C_MOBILE], c[_C_PHONE], c[_C_EMAIL], c[_C_WECHAT])
+                if len(g.rows) == 1 and g.keys:
+                    keys, phones = g.keys, g.phones  # computed once, when the row was checked
+                else:  # later rows of the file filled in this customer's fields
+                    values = dict(zip(CUSTOMER_FIELDS, fields, strict=True))
+                    keys, phones = compute_keys(values, phone_region=region), phone_keys(values["phone"], region)
+                name_key, email_key, credit_key, address_key = (keys["name_key"], keys["email_key"],
+                                                                keys["credit_key"], keys["address_key"])
+                owner_id = g.owner_id
+                stored = fields.copy()
+                stored[_TARGET] = stored_bool(stored[_TARGET])
+                cust_rows.append((
+                    cid, *stored, owner_id, stored_now if owner_id else None, stored_now, user_id, stored_now,
+                    user_id, stored_at(last_at), stored_on(next_on), stored_custom(g.custom or None), None, name_key,
+                    keys["city_key"], keys["phone_key"], email_key, credit_key, address_key,
+                    build_search_text(*parts),
+                ))  # fmt: skip
+                token_rows += [(t, cid) for t in tokens_for(name_key, phones, email_key, credit_key, address_key)]
+                changes = {k: [None, v if type(v) is str else _plain(v)]
+                           for k, v in zip(CUSTOMER_FIELDS, fields, strict=True) if v is not None}
+                if owner_id is not None:
+                    changes["owner_id"] = [None, owner_id]
+                if contacts:
+                    changes["contacts"] = [None, [" ".join(filter(None, (c[_C_NAME], c[_C_MOBILE], c[_C_EMAIL])))
+                                                  for c in contacts]]
+                if g.followups:
+                    changes["followups"] = [None, len(g.followups)]
+                audit("customer", cid, cid, "create", changes)
+                if n % WRITE_CHUNK == 0:
+                    flush_creates()
+            flush_creates()
 
-    update_rows: list[dict[str, Any]] = []
-    item_rows: list[dict[str, Any]] = []
-    if updates:
-        current = {r["id"]: r for r in bulk.select_by_ids(session, customers_t, (g.match_id for g in updates))}  # type: ignore[misc]
-        existing_contacts: dict[int, list[dict[str, Any]]] = {}
-        for c in bulk.select_by_ids(session, contacts_t, current, column="customer_id"):
-            existing_contacts.setdefault(c["customer_id"], []).append(c)
-        for g in updates:
-            cid = g.match_id
-            assert cid is not None
-            old = current[cid]
-            have = existing_contacts.get(cid, [])
-            names = {(c["name"], c["mobile"]) for c in have}
-            g.contacts = [c for c in g.contacts if (c["name"], c.get("mobile")) not in names]
-            new = {k: old[k] for k in SNAPSHOT}
-            for k in CUSTOMER_FIELDS:
-                if g.values.get(k) is not None:
-                    new[k] = g.values[k]
-            if g.custom:
-                new["custom"] = {**(old["custom"] or {}), **g.custom}
-            contacts, last_at, next_on = add_children(g, cid, bool(have))
-            if last_at is not None and (old["last_followup_at"] is None or last_at >= old["last_followup_at"]):
-                new["last_followup_at"] = last_at
-                new["next_followup_on"] = next_on
-            elif next_on is not None:
-                new["next_followup_on"] = next_on
-            new.update(compute_keys(new, phone_region=region))
-            token_rows.extend((t, cid) for t in tokens_for(new["name_key"], phone_keys(new["phone"], region),
-                                                            new["email_key"], new["credit_key"], new["address_key"]))
-            parts = [new["name"], new["code"], new["phone"], new["email"]]
-            for c in [*have, *contacts]:
-                parts.extend([c["name"], c["mobile"], c["phone"], c["email"], c["wechat"]])
-            new["search_text"] = build_search_text(*parts)
-            new["updated_at"], new["updated_by"] = now, user.id
-            changes = {k: [_plain(old[k]), _plain(new[k])] for k in CUSTOMER_FIELDS + ("custom", "next_followup_on")
-                       if old[k] != new[k]}
-            update_rows.append({"_id": cid, **new})
-            item_rows.append({"batch_id": batch.id, "customer_id": cid, "action": "update", "undone": False,
-                              "before": {k: _plain(old[k]) for k in SNAPSHOT}})
-            audit("customer", cid, cid, "update", changes)
+        update_rows: list[dict[str, Any]] = []
+        item_rows: list[dict[str, Any]] = []
+        if updates:
+            current = {r["id"]: r for r in bulk.select_by_ids(session, customers_t, (g.match_id for g in updates))}  # type: ignore[misc]
+            existing_contacts: dict[int, list[dict[str, Any]]] = {}
+            for c in bulk.select_by_ids(session, contacts_t, current, column="customer_id"):
+                existing_contacts.setdefault(c["customer_id"], []).append(c)
+            for g in updates:
+                cid = g.match_id
+                assert cid is not None
+                old = current[cid]
+                have = existing_contacts.get(cid, [])
+                names = {(c["name"], c["mobile"]) for c in have}
+                g.contacts = [c for c in g.contacts if (c["name"], c.get("mobile")) not in names]
+                new = {k: old[k] for k in SNAPSHOT}
+                for k in CUSTOMER_FIELDS:
+                    if g.values.get(k) is not None:
+                        new[k] = g.values[k]
+                if g.custom:
+                    new["custom"] = {**(old["custom"] or {}), **g.custom}
+                contacts, last_at, next_on = add_children(g, cid, bool(have))
+                if last_at is not None and (old["last_followup_at"] is None or last_at >= old["last_followup_at"]):
+                    new["last_followup_at"] = last_at
+                    new["next_followup_on"] = next_on
+                elif next_on is not None:
+                    new["next_followup_on"] = next_on
+                new.update(compute_keys(new, phone_region=region))
+                token_rows.extend((t, cid) for t in tokens_for(new["name_key"], phone_keys(new["phone"], region),
+                                                                new["email_key"], new["credit_key"], new["address_key"]))
+                parts = [new["name"], new["code"], new["phone"], new["email"]]
+                for c in have:
+                    parts.extend([c["name"], c["mobile"], c["phone"], c["email"], c["wechat"]])
+                for t in contacts:
+                    parts.extend([t[_C_NAME], t[_C_MOBILE], t[_C_PHONE], t[_C_EMAIL], t[_C_WECHAT]])
+                new["search_text"] = build_search_text(*parts)
+                new["updated_at"], new["updated_by"] = now, user.id
+                changes = {k: [_plain(old[k]), _plain(new[k])] for k in CUSTOMER_FIELDS + ("custom", "next_followup_on")
+                           if old[k] != new[k]}
+                update_rows.append({"_id": cid, **new})
+                item_rows.append({"batch_id": batch.id, "customer_id": cid, "action": "update", "undone": False,
+                                  "before": {k: _plain(old[k]) for k in SNAPSHOT}})
+                audit("customer", cid, cid, "update", changes)
 
-    bulk.insert_rows(session, contacts_t, contact_rows)
-    bulk.insert_rows(session, followups_t, follow_rows)
-    bulk.update_rows(session, customers_t, update_rows, SNAPSHOT)
-    bulk.insert_rows(session, ImportItem.__table__, item_rows)  # type: ignore[attr-defined]
-    bulk.insert_rows(session, audit_t, audit_rows)
-    bulk.replace_tokens(session, CustomerToken.__table__, token_rows,  # type: ignore[attr-defined]
-                        new_from=first_customer, updated=[r["_id"] for r in update_rows])
+        bulk.insert_tuples(session, contacts_t, CONTACT_COLUMNS, contact_rows)
+        bulk.insert_rows(session, followups_t, follow_rows)
+        bulk.update_rows(session, customers_t, update_rows, SNAPSHOT)
+        bulk.insert_rows(session, ImportItem.__table__, item_rows)  # type: ignore[attr-defined]
+        bulk.insert_tuples(session, audit_t, AUDIT_COLUMNS, audit_rows)
+        bulk.replace_tokens(session, CustomerToken.__table__, token_rows,  # type: ignore[attr-defined]
+                            new_from=first_customer, updated=[r["_id"] for r in update_rows])
     batch.customers_from, batch.customers_to = (first_customer, cust_id - 1) if creates else (None, None)
     batch.contacts_from, batch.contacts_to = (first_contact, contact_id - 1) if contact_id > first_contact else (
         None, None)

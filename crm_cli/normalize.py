@@ -247,7 +247,11 @@ def _strip_region_prefix(text: str) -> tuple[str, str | None]:
     if district and district.end() < len(rest) - 1:
         rest = rest[district.end():]
     names = _region_any().findall(found)
-    city = next((n for n in reversed(names) if n in _CITY_SET), names[0] if names else None)
+    city = names[0] if names else None
+    for name in reversed(names):
+        if name in _CITY_SET:
+            city = name
+            break
     return rest, city
 
 
@@ -291,16 +295,14 @@ def name_parts(name: str | None) -> NameParts:
     # Chinese: legal forms at the end, region prefixes at the start.
     compact = _PUNCT.sub(" ", text).strip()
     if has_cjk(compact):
-        changed = True
-        while changed:
-            changed = False
-            stripped = compact.rstrip()
+        while (stripped := compact.rstrip()).endswith(LEGAL_ZH):  # one C-level test of all forms first
             for form in LEGAL_ZH:
                 if stripped.endswith(form) and len(stripped) > len(form):
                     compact = stripped[: -len(form)]
                     legal = legal or form
-                    changed = True
                     break
+            else:
+                break
         head, found = _strip_region_prefix(compact.lstrip())
         compact = head
         city = city or found
@@ -538,8 +540,10 @@ def address_key(text: str | None) -> str | None:
     if has_cjk(folded):
         folded, _ = _strip_region_prefix(folded.replace(" ", ""))
         for pattern, repl, words in _ZH_ADDR:
-            if any(w in folded for w in words):
-                folded = pattern.sub(repl, folded)
+            for w in words:
+                if w in folded:
+                    folded = pattern.sub(repl, folded)
+                    break
     words = []
     for word in _PUNCT.sub(" ", folded).split():
         word = ADDRESS_WORDS.get(word, word)

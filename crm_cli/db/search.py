@@ -31,10 +31,14 @@ def build_search_text(*parts: str | None) -> str:
     for part in parts:
         if not part:
             continue
-        value = normalise_query(str(part))
+        text = str(part)
+        if text.isascii():  # NFKC leaves ASCII as it is
+            value = text.strip().lower()
+            digits = value.translate(_KEEP_ASCII_DIGITS)
+        else:
+            value = normalise_query(text)
+            digits = value.translate(_KEEP_ASCII_DIGITS) if value.isascii() else "".join(filter(str.isdigit, value))
         out.append(value)
-        digits = value.translate(_KEEP_ASCII_DIGITS) if value.isascii() else "".join(
-            ch for ch in value if ch.isdigit())
         if len(digits) >= 5 and digits != value:
             out.append(digits)
     return "\n".join(out)
