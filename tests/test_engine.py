@@ -145,3 +145,21 @@ def test_demo_database_has_planner_statistics(tmp_path: Path) -> None:
     with sqlite3.connect(path) as raw:
         tables = {row[0] for row in raw.execute("SELECT tbl FROM sqlite_stat1")}
     assert {"customers", "followups", "contacts"} <= tables
+
+
+def test_optimize_waits_for_the_write_lock_and_gives_up_quietly_when_it_stays_taken(db_path) -> None:
+    from crm_cli.db.engine import Database
+
+    waiting = Database(db_path, busy_timeout=0.2)
+    waiting.open()  # create and migrate
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        assert waiting.optimize() is False  # no exception: the caller's own work is already committed
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert waiting.optimize() is True
+    stats = sqlite3.connect(db_path).execute("SELECT count(*) FROM sqlite_stat1").fetchone()[0]
+    assert stats > 0
+    waiting.dispose()

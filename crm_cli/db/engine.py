@@ -217,15 +217,29 @@ class Database:
             analyze(conn.connection.driver_connection)
             conn.commit()
 
-    def optimize(self) -> None:
-        """``PRAGMA optimize``: re-analyze tables whose statistics look stale (usually a no-op; cheap)."""
+    def optimize(self) -> bool:
+        """``PRAGMA optimize``: re-analyze tables whose statistics look stale (usually a no-op; cheap).
+
+        Housekeeping, so it never fails the command that called it: it takes the write lock first (BEGIN IMMEDIATE,
+        waiting the busy timeout) — run bare, ``PRAGMA optimize`` reads the schema and then upgrades to a write for
+        its ANALYZE, which SQLite refuses at once, without waiting, when another process committed in between. If
+        the lock stays taken it gives up and returns False; the statistics are refreshed next time."""
         with self.engine.connect() as conn:
             dbapi = conn.connection.driver_connection
             assert dbapi is not None
-            dbapi.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
-            has_stats = dbapi.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()
-            dbapi.execute("PRAGMA optimize" if has_stats else "ANALYZE")
-            conn.commit()
+            try:
+                dbapi.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+                dbapi.execute("BEGIN IMMEDIATE")
+                has_stats = dbapi.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()
+                dbapi.execute("PRAGMA optimize" if has_stats else "ANALYZE")
+                dbapi.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                if dbapi.in_transaction:
+                    dbapi.execute("ROLLBACK")
+                if _is_busy(exc):
+                    return False
+                raise
+        return True
 
     def dispose(self) -> None:
         if self._engine is not None:
