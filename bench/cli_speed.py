@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import resource
 import shutil
 import sqlite3
@@ -41,6 +42,13 @@ def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
         raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
+
+
+def _random_name(rng: random.Random) -> str:
+    return "".join(rng.choice(_NAME_CHARS) for _ in range(6)) + "有限公司"
+
+
+_NAME_CHARS = "嘉禾北辰青松蓝鲸金穗云栖赤城白鹭紫荆银杏黄鹤翠竹丹枫墨石海棠星河远山清泉明月朝阳春雨秋实"
 
 
 def main() -> None:
@@ -71,6 +79,7 @@ def main() -> None:
     py = sys.executable
     crm = [py, "-m", "crm_cli"]
     counter = iter(range(10**6))
+    rng = random.Random(20261127)
     cases: dict[str, Callable[[], list[str]]] = {
         "bare": lambda: [py, "-c", "pass"],
         "floor": lambda: [py, "-c", "import sqlmodel, typer, rich"],
@@ -79,6 +88,10 @@ def main() -> None:
         f"customer show {show_id}": lambda: [*crm, "customer", "show", show_id],
         "today": lambda: [*crm, "today"],
         "customer add": lambda: [*crm, "customer", "add", f"基准测试公司{next(counter)}号", "--force"],
+        # The path a salesperson takes: a phone to normalise and the duplicate check at entry (names drawn at random
+        # from common characters, so they rarely look like an existing customer; a refusal runs the same check).
+        "customer add --phone (checked)": lambda: [*crm, "customer", "add", _random_name(rng), "--phone",
+                                                   f"139{rng.randrange(10**8):08d}", "--region", "杭州"],
         "customer list --search 明达": lambda: [*crm, "customer", "list", "--search", "明达", "--limit", "50"],
         "customer list --search 明达电子": lambda: [*crm, "customer", "list", "--search", "明达电子", "--limit", "50"],
     }
