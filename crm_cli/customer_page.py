@@ -34,3 +34,15 @@ def as_dict(record: Any) -> dict[str, Any]:
     """A model's ``model_dump()`` or a light row's columns: the same dict for the same record."""
     dump = getattr(record, "model_dump", None)
     return dump() if dump is not None else dict(record._mapping)
+
+
+def people_and_recent(session: Any, *, user: User, customer: Customer, models: bool,
+                      limit: int = 10) -> tuple[list[Any], list[Any]]:
+    """The customer's contacts and recent follow-ups: model objects when ``models`` (JSON wants every field as the
+    models give it), else the same rows through the light tables (no Contact/FollowUp classes built)."""
+    if models:
+        from crm_cli import contacts, followups
+
+        return (list(contacts.list_contacts(session, customer)),
+                list(followups.list_followups(session, user=user, customer=customer, limit=limit)))
+    return contact_rows(session, customer), recent_followup_rows(session, user=user, customer=customer, limit=limit)

@@ -208,14 +208,7 @@ def show_cmd(ref: RefArg, as_json: JsonOpt = False) -> None:
 
     with read_session() as (session, user, clock):
         customer = customers.resolve_customer(session, ref, user=user)
-        if as_json:
-            from crm_cli import contacts, followups
-
-            people: list[Any] = contacts.list_contacts(session, customer)
-            recent: list[Any] = followups.list_followups(session, user=user, customer=customer, limit=10)
-        else:  # the same rows through the light tables (no Contact/FollowUp classes built)
-            people = customer_page.contact_rows(session, customer)
-            recent = customer_page.recent_followup_rows(session, user=user, customer=customer, limit=10)
+        people, recent = customer_page.people_and_recent(session, user=user, customer=customer, models=as_json)
         names = customers.usernames(session, {customer.owner_id, *(f.user_id for f in recent)})
         data = customers.customer_dict(customer, names)
         data["contacts"] = [as_dict(c) for c in people]
