@@ -8,6 +8,10 @@
 
 ``visible_clause(user)`` is the SQL form (a condition on ``customers``, with the manager's team as a recursive
 CTE so no session is needed); ``can_see`` answers for one loaded customer with the same rule.
+
+The owner of a customer is a column of ``customer_owners`` (one row per customer, see crm_cli.db.models).
+``owned_by``, ``in_pool`` and ``owner_of`` are conditions and expressions *on customers* that need no join; a
+query that groups or sorts by owner joins ``CustomerOwner`` itself (``join_owner``).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from sqlalchemy import and_, literal, or_, select, true
 from sqlalchemy.orm import object_session
 
 from crm_cli.db.lean import CUSTOMER_SHARES
-from crm_cli.db.models import Customer, User
+from crm_cli.db.models import Customer, CustomerOwner, User
 from crm_cli.vocab import Role
 
 SEE_ALL = (Role.ADMIN.value, Role.ASSISTANT.value)
@@ -38,6 +42,37 @@ def team_ids(session: Any, user: User) -> set[int]:
     if user.role != Role.MANAGER.value:
         return {user.id}
     return {int(row[0]) for row in session.execute(team_ids_select(user.id))}
+
+
+OWNERS = CustomerOwner.__table__  # type: ignore[attr-defined]
+
+
+def owned_by(owners: Any) -> Any:
+    """Condition on customers: the owner is ``owners`` (a user id, or a list/SELECT of ids). SQLite walks
+    ix_customer_owners_owner for the ids and finds each customer by rowid."""
+    o = OWNERS.c
+    which = o.owner_id == owners if isinstance(owners, int) else o.owner_id.in_(owners)
+    return Customer.id.in_(select(o.customer_id).where(which))  # type: ignore[union-attr]
+
+
+def in_pool() -> Any:
+    """Condition on customers: in the public pool (no owner)."""
+    o = OWNERS.c
+    return Customer.id.in_(select(o.customer_id).where(o.owner_id.is_(None)))  # type: ignore[union-attr]
+
+
+def owner_of(column: str = "owner_id") -> Any:
+    """The owner (or ``owned_since`` / ``last_followup_at``) of the customer of the current row, as a correlated
+    scalar subquery: one primary-key lookup per row. For a select list or a filter checked on rows found
+    otherwise; to search or group by owner, join (``join_owner``)."""
+    o = OWNERS.c
+    return select(o[column]).where(o.customer_id == Customer.id).scalar_subquery()
+
+
+def join_owner(stmt: Any, customers: Any = None) -> Any:
+    """``stmt`` with ``customer_owners`` joined to ``customers`` (every customer has its row: an inner join)."""
+    table = customers if customers is not None else Customer.__table__  # type: ignore[attr-defined]
+    return stmt.join(OWNERS, OWNERS.c.customer_id == table.c.id)
 
 
 def _shared_with(user: User) -> Any:
@@ -61,16 +96,16 @@ def visible_clause(user: User, *, indexed: bool = True) -> Any:
     a substring search, whose rows are best found by a scan in id order that stops after the first page."""
     if user.role in SEE_ALL:
         return true()
-    owner: Any = Customer.owner_id
+    assert user.id is not None
+    mine: Any = team_ids_select(user.id) if user.role == Role.MANAGER.value else user.id
     if not indexed:
-        from crm_cli.db.reporting import no_index
-
-        owner = no_index(Customer.owner_id)
-    pool = and_(owner.is_(None), Customer.level != "invalid")
-    if user.role == Role.MANAGER.value:
-        assert user.id is not None
-        return or_(owner.in_(team_ids_select(user.id)), pool, _shared_with(user))
-    return or_(owner == user.id, pool, _shared_with(user))
+        # One primary-key lookup in customer_owners per row the scan reaches.
+        o = OWNERS.c
+        owner = o.owner_id == mine if isinstance(mine, int) else o.owner_id.in_(mine)
+        here = select(o.customer_id).where(
+            o.customer_id == Customer.id, or_(owner, and_(o.owner_id.is_(None), Customer.level != "invalid")))
+        return or_(here.exists(), _shared_with(user))
+    return or_(owned_by(mine), and_(in_pool(), Customer.level != "invalid"), _shared_with(user))
 
 
 def can_see(user: User, customer: Customer, session: Any = None) -> bool:

@@ -1,8 +1,10 @@
 """The tables. SQLModel classes; the schema itself is created and changed only by Alembic migrations.
 
-Conventions: instants are ``UTCDateTime`` (aware UTC), calendar dates are ``date``. ``customers.owner_id`` NULL
-means the customer is in the public pool (公海). ``last_followup_at`` and ``next_followup_on`` are kept up to date
-by the follow-up functions so that the agenda and the pool sweep never scan follow-ups.
+Conventions: instants are ``UTCDateTime`` (aware UTC), calendar dates are ``date``. Who owns a customer lives in
+``customer_owners`` (one row per customer; ``owner_id`` NULL means the customer is in the public pool, 公海), with
+``owned_since`` and ``last_followup_at``: the three facts the pool rules read, in a narrow table so that a sweep
+rewrites few pages (migration 0010). ``last_followup_at`` and ``customers.next_followup_on`` are kept up to date by
+the follow-up functions so that the agenda and the pool sweep never scan follow-ups.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from datetime import date, datetime
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Column, Index, Text, text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, Index, Text, event, text
+from sqlalchemy.orm import relationship
+from sqlmodel import Field, Relationship, SQLModel
 
 from crm_cli.db.types import UTCDateTime
 
@@ -40,20 +43,62 @@ class User(SQLModel, table=True):
         return self.username
 
 
+class CustomerOwner(SQLModel, table=True):
+    """Who owns a customer (NULL: the pool), since when, and when it was last followed up. One row per customer,
+    written with it. SQL reads join it by primary key (``customer_owners.customer_id = customers.id``); a loaded
+    ``Customer`` reads and writes these through ``customer.owner_id`` / ``owned_since`` / ``last_followup_at``."""
+
+    __tablename__ = "customer_owners"
+    __table_args__ = (
+        Index("ix_customer_owners_owner", "owner_id"),
+        # The sweep, the pool warnings and the agenda's idle customers, from the index alone (migration 0010).
+        Index("ix_customer_owners_clock", "owner_id", "last_followup_at", "owned_since",
+              sqlite_where=text("owner_id IS NOT NULL")),
+    )
+
+    customer_id: int | None = Field(default=None, primary_key=True, foreign_key="customers.id")
+    owner_id: int | None = Field(default=None, foreign_key="users.id")
+    owned_since: datetime | None = _instant()
+    last_followup_at: datetime | None = _instant()
+
+
+class _OwnerColumn(property):
+    """``Customer.owner_id`` and its two siblings: plain attributes on a loaded customer (stored in its
+    ``customer_owners`` row), but not SQL columns of ``customers``. Used in a query (``Customer.owner_id == 5``),
+    they raise instead of comparing a Python object (which would quietly mean "false"): SQL joins
+    ``CustomerOwner``."""
+
+    def __eq__(self, other: object) -> Any:
+        raise TypeError(f"{self.fget.__name__} is a column of customer_owners: join CustomerOwner")  # type: ignore[union-attr]
+
+    __ne__ = __eq__
+    __hash__ = property.__hash__  # type: ignore[assignment]
+
+
+def _owner_column(name: str) -> Any:
+    def get(self: Customer) -> Any:
+        row = self.owner_row
+        return getattr(row, name) if row is not None else None
+
+    def put(self: Customer, value: Any) -> None:
+        row = self.owner_row
+        if row is None:
+            self.owner_row = row = CustomerOwner()
+        setattr(row, name, value)
+
+    get.__name__ = name
+    return _OwnerColumn(get, put)
+
+
 class Customer(SQLModel, table=True):
     __tablename__ = "customers"
     __table_args__ = (
-        # The index set is reviewed as a whole in migration 0009: few indexes contain owner_id (a sweep rewrites
-        # each of them for every customer it returns to the pool); the per-owner ones are partial.
-        Index("ix_customers_owner_due", "owner_id", "next_followup_on", "level", "deleted_at",
-              sqlite_where=text("owner_id IS NOT NULL")),
-        Index("ix_customers_owner_clock", "owner_id", "last_followup_at", "owned_since", "level", "deleted_at",
-              sqlite_where=text("owner_id IS NOT NULL")),
-        # Covers every report query on customers (crm_cli.reports), the dashboard's numbers and the pool.
-        Index("ix_customers_report", "owner_id", "created_at", "deleted_at", "level", "last_followup_at", "stars",
-              "is_target", "source", "region", "industry"),
+        # The index set: migrations 0009 and 0010. The owner and the follow-up clock live in customer_owners.
+        # Covers every report query on customers (crm_cli.reports) over a created_at window.
+        Index("ix_customers_report", "created_at", "deleted_at", "level", "stars", "is_target", "source", "region",
+              "industry"),
         # Customers won in a window (reports), and the few deleted ones.
-        Index("ix_customers_won", "won_on", "deleted_at", "owner_id", "level", sqlite_where=text("won_on IS NOT NULL")),
+        Index("ix_customers_won", "won_on", "deleted_at", "level", sqlite_where=text("won_on IS NOT NULL")),
         Index("ix_customers_deleted", "deleted_at", sqlite_where=text("deleted_at IS NOT NULL")),
     )
 
@@ -72,13 +117,10 @@ class Customer(SQLModel, table=True):
     website: str | None = None
     address: str | None = None
     notes: str | None = None
-    owner_id: int | None = Field(default=None, foreign_key="users.id")
-    owned_since: datetime | None = _instant()
     created_at: datetime | None = _instant()
     created_by: int | None = Field(default=None, foreign_key="users.id")
     updated_at: datetime | None = _instant()
     updated_by: int | None = Field(default=None, foreign_key="users.id")
-    last_followup_at: datetime | None = _instant()
     next_followup_on: date | None = Field(default=None, index=True)
     custom: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     deleted_at: datetime | None = _instant()
@@ -93,10 +135,26 @@ class Customer(SQLModel, table=True):
     # Duplicate detection (crm_cli.normalize): the city named in the name or region, the normalised address.
     city_key: str | None = None
     address_key: str | None = None
+    # The customer_owners row, loaded with the customer (one primary-key join); created with it (see _init).
+    owner_row: CustomerOwner | None = Relationship(
+        sa_relationship=relationship(CustomerOwner, lazy="joined", uselist=False, cascade="all, delete-orphan"))
+
+    owner_id = _owner_column("owner_id")
+    owned_since = _owner_column("owned_since")
+    last_followup_at = _owner_column("last_followup_at")
 
     @property
     def label(self) -> str:
         return f"#{self.id} {self.name}"
+
+
+OWNER_FIELDS = ("owner_id", "owned_since", "last_followup_at")
+
+
+@event.listens_for(Customer, "init")
+def _init(target: Customer, args: Any, kwargs: dict[str, Any]) -> None:
+    """Every new customer gets its customer_owners row; ``Customer(owner_id=...)`` and the two siblings fill it."""
+    target.owner_row = CustomerOwner(**{k: kwargs.pop(k) for k in OWNER_FIELDS if k in kwargs})
 
 
 # --- tables built on first use ---
