@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from crm_cli import audit
-from crm_cli.access import can_edit, can_see, visible_clause
+from crm_cli.access import can_edit, can_see, owner_of, visible_clause
 from crm_cli.dates import Clock
 from crm_cli.db.models import Customer, User
 from crm_cli.db.search import build_search_text, search_clause
@@ -410,8 +410,8 @@ SORTS = {
     "created": (Customer.created_at,), "-created": (col(Customer.created_at).desc(),),
     "updated": (col(Customer.updated_at).desc(),),
     "next": (col(Customer.next_followup_on).is_(None), Customer.next_followup_on),
-    "last": (col(Customer.last_followup_at).is_(None), Customer.last_followup_at),
-    "-last": (col(Customer.last_followup_at).desc(),),
+    "last": (owner_of("last_followup_at").is_(None), owner_of("last_followup_at")),
+    "-last": (owner_of("last_followup_at").desc(),),
     "stars": (col(Customer.stars).desc(), Customer.id),
     "level": (Customer.level, Customer.id),
 }  # fmt: skip

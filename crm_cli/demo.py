@@ -103,7 +103,7 @@ def populate(db: Any, *, customers: int, seed: int, clock: Any, followups_per_cu
 
     from crm_cli.customers import compute_keys
     from crm_cli.db.bulkimport import bulk_cache
-    from crm_cli.db.models import Contact, Customer, FollowUp, User
+    from crm_cli.db.models import Contact, Customer, CustomerOwner, FollowUp, User
     from crm_cli.db.search import build_search_text
 
     rng = random.Random(seed)
@@ -198,7 +198,10 @@ def populate(db: Any, *, customers: int, seed: int, clock: Any, followups_per_cu
                     parts.extend([p["name"], p["mobile"], p["email"]])
                 values["search_text"] = build_search_text(*parts)
                 cust_rows.append(values)
+            owner_rows = [{k: v.pop(k) for k in ("owner_id", "owned_since", "last_followup_at")} | {"customer_id": v["id"]}
+                          for v in cust_rows]
             session.execute(insert(Customer.__table__), cust_rows)  # type: ignore[attr-defined]
+            session.execute(insert(CustomerOwner.__table__), owner_rows)  # type: ignore[attr-defined]
             session.execute(insert(Contact.__table__), contact_rows)  # type: ignore[attr-defined]
             if follow_rows:
                 session.execute(insert(FollowUp.__table__), follow_rows)  # type: ignore[attr-defined]

@@ -70,8 +70,11 @@ def populate_sales(session: Any, clock: Any, *, seed: int = 7, max_customers: in
             for c, n, u, s, cat, p in missing])
     catalogue = [(pid, code, price) for pid, code, price in session.execute(
         select(Product.id, Product.code, Product.price_cents).order_by(Product.id))]  # type: ignore[call-overload]
-    stmt = (select(Customer.id, Customer.level, Customer.owner_id, Customer.created_at)  # type: ignore[call-overload]
-            .where(Customer.owner_id.is_not(None), Customer.level.in_(["intent", "key", "won"]))  # type: ignore[union-attr,attr-defined]
+    from crm_cli.db.models import CustomerOwner
+
+    stmt = (select(Customer.id, Customer.level, CustomerOwner.owner_id, Customer.created_at)  # type: ignore[call-overload]
+            .join(CustomerOwner, CustomerOwner.customer_id == Customer.id)  # type: ignore[arg-type]
+            .where(CustomerOwner.owner_id.is_not(None), Customer.level.in_(["intent", "key", "won"]))  # type: ignore[union-attr,attr-defined]
             .order_by(Customer.id))
     if max_customers:
         stmt = stmt.limit(max_customers)
