@@ -699,7 +699,6 @@ def _match_database(planner: _Planner, result: ImportResult) -> None:
     result.duplicate_check = ("exact keys in bulk, then customers.find_duplicates per row" if fuzzy else
                               f"exact keys in bulk (file has more than import.fuzzy_check_rows={fuzzy_limit} "
                               "customers, so the per-row check was not run)")
-    owners: dict[int, int | None] = {}
     # When no key of the file is in the database (an empty one, say) and there is no per-row check, nothing
     # can match: the loop would only find that out row by row.
     matchable = fuzzy or bool(code_hits) or any(hits.values())
@@ -725,7 +724,6 @@ def _match_database(planner: _Planner, result: ImportResult) -> None:
             matches = find_duplicates(session, {**g.values, **dict(g.keys.items())}, limit=1)
             if matches:
                 g.match_id, g.match_reason = matches[0].customer.id, ", ".join(matches[0].reasons)
-                owners[matches[0].customer.id] = matches[0].customer.owner_id  # type: ignore[index]
         if g.match_id is None:
             continue
         entry = {"row": g.row, "customer_id": g.match_id, "reason": g.match_reason}
