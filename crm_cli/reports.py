@@ -270,7 +270,10 @@ def customer_filter(user: User, customer_id: Any) -> Any:
     table = Customer.__table__  # type: ignore[attr-defined]
     vis = table.alias("vis")
     adapt = ClauseAdapter(vis).traverse
-    return exists().where(vis.c.id == customer_id, vis.c.deleted_at.is_(None), adapt(visible_clause(user)))
+    # indexed=False: the owner is checked by one primary-key lookup in customer_owners per row too, rather than
+    # SQLite listing every customer of the team's owners first (85k for a manager, ~40 ms per query).
+    return exists().where(vis.c.id == customer_id, vis.c.deleted_at.is_(None),
+                          adapt(visible_clause(user, indexed=False)))
 
 
 def totals_of(rows: list[dict[str, Any]], measures: list[Measure]) -> dict[str, Any]:
