@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
+from crm_cli.access import join_owner
 from crm_cli.dates import Clock
 from crm_cli.db import reporting as rsql
-from crm_cli.access import join_owner
 from crm_cli.db.models import Customer, CustomerOwner, OwnershipEvent, User
 from crm_cli.reports import (
     Chart,
