@@ -437,13 +437,18 @@ class CustomerQuery:
 
 
 def query_conditions(session: Session, query: CustomerQuery, *, user: User, clock: Clock) -> list[Any]:
-    conds: list[Any] = [visible_clause(user, indexed=not query.search)]  # a search scans (see visible_clause)
+    """The conditions of ``query``, on customers. Who owns a customer is in customer_owners: visibility and
+    ``idle_days`` are checked row by row (one primary-key lookup into customer_owners per row the other conditions
+    reach, see visible_clause), so that a page in id order or along an index stops after the page; an owner filter
+    leads by ix_customer_owners_owner (the ids of that owner's customers, in id order)."""
+    owner = (query.owner or "all").strip()
+    # What a user owns they see (a manager's team includes them): "me" needs no visibility check per row.
+    conds: list[Any] = [] if owner == "me" else [visible_clause(user, indexed=False)]
     conds.append(col(Customer.deleted_at).is_not(None) if query.deleted else col(Customer.deleted_at).is_(None))
     if query.level:
         conds.append(col(Customer.level).in_([parse_level(v).value for v in query.level]))
     if query.min_stars is not None:
         conds.append(Customer.stars >= _stars(query.min_stars))
-    owner = (query.owner or "all").strip()
     if owner == "me":
         conds.append(owned_by(user.id))
     elif owner in ("pool", "公海"):
@@ -534,9 +539,24 @@ def count_customers_upto(session: Session, query: CustomerQuery, *, user: User, 
     """(the number of matching customers, whether there are more): counts at most ``limit``, so that it stops
     early on a big list instead of reading every visible customer (40 ms for a rep's 43k on 100k)."""
     matching = select(col(Customer.id)).where(and_(*query_conditions(session, query, user=user, clock=clock)))
+    if _scan_to_count(query, user):
+        from crm_cli.db.dialect import in_id_order
+
+        matching = in_id_order(matching, Customer.__table__)  # type: ignore[attr-defined]
     stmt = select(func.count()).select_from(matching.limit(limit + 1).subquery())
     found = int(session.exec(stmt).one())
     return min(found, limit), found > limit
+
+
+def _scan_to_count(query: CustomerQuery, user: User) -> bool:
+    """Whether to count in a scan of customers in id order: for a user who sees only some customers, with no
+    filter an index leads (an owner, a due date, a search, the deleted ones). Each row's owner is then looked up
+    in customer_owners by primary key in id order, which stops after the limit (13 ms for a rep on 100k); the
+    planner would scan ix_customers_report instead, whose created_at order makes those lookups random (30 ms)."""
+    from crm_cli.access import SEE_ALL
+
+    owner = (query.owner or "all").strip()
+    return user.role not in SEE_ALL and owner == "all" and not (query.due or query.search or query.deleted)
 
 
 def list_customers_counted(
