@@ -68,7 +68,7 @@ def today_agenda(
     def keep(cond: Any) -> Any:
         return cond
 
-    by_owner, by_customer = (no_index, keep) if _owns_many(session, user.id) else (keep, no_index)
+    by_owner, by_customer = (no_index, keep) if _owns_many(session, user.id, page=limit) else (keep, no_index)
     led = [by_owner(owner), *live]
     due = base.where(*led, by_customer(c.next_followup_on == today)).order_by(c.id).limit(limit)
     overdue = (base.where(*led, by_customer(col(c.next_followup_on) < today))
