@@ -40,7 +40,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "ix_customer_owners_owner": ("customer list --owner me", "pool list", "dashboard mine", "import --round-robin"),
     "ix_customers_report": ("report ",),
     "ix_customers_won": ("report funnel",),
-    "ix_customers_next_followup_on": ("customer list --due overdue",),
+    "ix_customers_due": ("customer list --due overdue",),
     "ix_customers_name_key": ("import --round-robin",),
 }
 

@@ -60,7 +60,7 @@ def today_agenda(
     live = [col(c.deleted_at).is_(None), c.level != "invalid"]
     # Due today, overdue, never contacted: the owner is in customer_owners, the dates in customers, so no index
     # holds both. A user who owns many customers (a rep's 28k of 100k) is best served by walking customers in date
-    # order (ix_customers_next_followup_on, ix_customers_report for created_at) and checking the owner by primary
+    # order (ix_customers_due, ix_customers_report for created_at) and checking the owner by primary
     # key, which stops after the page (overdue: 1 ms instead of 66 ms led by the owner); one who owns few (a
     # manager's none) by their own rows in customer_owners. no_index hides the other side from the planner.
     from crm_cli.db.dialect import no_index

@@ -109,11 +109,15 @@ def _local_date(value: datetime | None, clock: Clock) -> str:
     return value.astimezone(clock.tz).date().isoformat() if value else "never"
 
 
-def owned_customers() -> Any:
-    """``customer_owners JOIN customers``: what the sweep conditions are written on. SQLite walks
-    ix_customer_owners_clock and reads the level and deletion of each candidate by rowid."""
+def owned_customers(*, lead: str = "owners") -> Any:
+    """``customer_owners JOIN customers``: what the sweep conditions are written on. ``lead="owners"``: SQLite
+    reads customer_owners first (the dates of the pool rules are there: a narrow scan, then the level and deletion
+    of each candidate by rowid); ``lead="customers"`` when the selective condition is on customers (a due date)."""
+    from crm_cli.db.dialect import leading_join
+
     owners, customers = CustomerOwner.__table__, Customer.__table__  # type: ignore[attr-defined]
-    return owners.join(customers, customers.c.id == owners.c.customer_id)
+    on = customers.c.id == owners.c.customer_id
+    return leading_join(owners, customers, on) if lead == "owners" else leading_join(customers, owners, on)
 
 
 def sweep_conditions(session: Session, clock: Clock, *, ahead: timedelta = timedelta(0),
@@ -131,6 +135,31 @@ def sweep_conditions(session: Session, clock: Clock, *, ahead: timedelta = timed
     if unwon is not None:
         unwon = and_(c.level != Level.WON.value, unwon)
     return base, idle, unwon, rules
+
+
+def sweep_where(session: Session, clock: Clock, *, ahead: timedelta = timedelta(0),
+                rules: Any = None) -> tuple[Any | None, Any | None, Any]:
+    """(where, idle, rules): the sweep's rule as a condition on ``customer_owners`` alone (None when every rule
+    is off). The row's owner and dates are checked first; only a row whose dates qualify costs a look at its
+    customer (level, deletion: one rowid lookup in a correlated EXISTS). Written so, SQLite scans the narrow table
+    and never the wide one (a join lets it scan customers, or build a Bloom filter by scanning them, because the
+    dates have no statistics). ``idle`` is the idle rule (on customer_owners), for the reason."""
+    base, idle, unwon, rules = sweep_conditions(session, clock, ahead=ahead, rules=rules)
+    rules_on = [r for r in (idle, unwon) if r is not None]
+    if not rules_on:
+        return None, idle, rules
+    owned, *dates = _clock_conditions(clock.now + ahead, rules)
+    c = Customer.__table__.c  # type: ignore[attr-defined]
+    o = CustomerOwner.__table__.c  # type: ignore[attr-defined]
+    customer = select(literal(1)).select_from(Customer.__table__).where(c.id == o.customer_id, base, or_(*rules_on))
+    return and_(owned, or_(*[d for d in dates if d is not None]), customer.exists()), idle, rules
+
+
+def customer_column(name: str) -> Any:
+    """A column of the customer of the current customer_owners row (correlated scalar subquery, by rowid)."""
+    c = Customer.__table__.c  # type: ignore[attr-defined]
+    o = CustomerOwner.__table__.c  # type: ignore[attr-defined]
+    return select(c[name]).where(c.id == o.customer_id).scalar_subquery()
 
 
 def _clock_conditions(now: datetime, rules: Any) -> tuple[Any, Any | None, Any | None]:
@@ -160,14 +189,11 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
     work set-wise on that table. A dry run reads the names instead."""
     from crm_cli.db import bulk
 
-    base, idle, unwon, rules = sweep_conditions(session, clock)
-    rules_on = [r for r in (idle, unwon) if r is not None]
-    if not rules_on:
+    where, idle, rules = sweep_where(session, clock)
+    if where is None:
         return []
-    c = Customer.__table__.c  # type: ignore[attr-defined]
     owners = CustomerOwner.__table__  # type: ignore[attr-defined]
     o = owners.c
-    cond = and_(base, or_(*rules_on))
     idle_text, unwon_text = _rule_text(rules)
     offset = clock.now.astimezone(clock.tz).utcoffset()
     minutes = int(offset.total_seconds() // 60) if offset is not None else 0
@@ -181,11 +207,10 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
     # Returning 100k of 1M customers to the pool rewrites ~10k pages of customer_owners and its indexes, and the
     # history: a cache of 1 GiB holds every dirty page until the commit (a ceiling: pages are allocated as used).
     bulk.enlarge_cache(session, 1024)
-    # The candidates go straight into the temporary table (id, owner, name, reason: built by SQLite), found
-    # through the covering ix_customer_owners_clock and checked against the customer's level and deletion by
-    # rowid; no row passes through Python before the report.
-    ids = bulk.fill_sweep(session, select(o.customer_id, o.owner_id, c.name, why).select_from(owned_customers())
-                          .where(cond))
+    # The candidates go straight into the temporary table (id, owner, name, reason: built by SQLite), found by
+    # a scan of customer_owners and checked against the customer's level and deletion by rowid (sweep_where); no
+    # row passes through Python before the report.
+    ids = bulk.fill_sweep(session, select(o.customer_id, o.owner_id, customer_column("name"), why).where(where))
     found = bulk.sweep_rows(session)  # ordered by (owner, id), the order of the report
     if not found:
         return []
@@ -236,7 +261,8 @@ def followup_alerts(
 
         conds.append(not_delivered(o.owner_id, "followup", literal("customer:") + cast(c.id, String),
                                    c.next_followup_on))
-    rows = session.execute(select(c.id, c.name, o.owner_id, c.next_followup_on).select_from(owned_customers())
+    rows = session.execute(select(c.id, c.name, o.owner_id, c.next_followup_on)
+                           .select_from(owned_customers(lead="customers"))
                            .where(*conds)).all()
     out = []
     for cid, name, owner_id, due in rows:
@@ -250,7 +276,7 @@ def followup_alerts(
     return out
 
 
-def _pool_deadline(c: Any, o: Any, rules: Any, clock: Clock) -> Any:
+def _pool_deadline(level: Any, o: Any, rules: Any, clock: Clock) -> Any:
     """SQL for the day number on which the sweep takes a customer: the same rule as the loop in
     ``pool_warning_alerts`` (the earlier of the idle and the not-won deadline)."""
     from sqlalchemy import func
@@ -263,7 +289,7 @@ def _pool_deadline(c: Any, o: Any, rules: Any, clock: Clock) -> Any:
         now = literal(clock.now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" "))
         parts.append(days_number(func.coalesce(start, now)) + rules.idle_days)
     if rules.unwon_days > 0:
-        parts.append(case((and_(c.level != Level.WON.value, o.owned_since.is_not(None)),
+        parts.append(case((and_(level != Level.WON.value, o.owned_since.is_not(None)),
                            days_number(o.owned_since) + rules.unwon_days), else_=null()))
     if len(parts) == 1:
         return parts[0]
@@ -276,23 +302,22 @@ def pool_warning_alerts(session: Session, clock: Clock, days: int, user_ids: set
     ``limit``: only the ones due first (ordered in SQL: a rep's Home shows 15 of possibly thousands).
     ``fresh_only`` leaves out delivered ones before the names are read.
 
-    The candidates come from the covering ix_customer_owners_clock, their level and deletion by rowid; names are
-    read by id for the alerts that are kept."""
+    The candidates come from customer_owners (sweep_where: the dates first, then the customer by rowid); names
+    are read by id for the alerts that are kept."""
     from crm_cli.pool import rules as pool_rules
 
     rules = pool_rules(session)
     if rules.warn_days <= 0:
         return []
-    base, idle, unwon, _ = sweep_conditions(session, clock, ahead=timedelta(days=rules.warn_days), rules=rules)
-    rules_on = [r for r in (idle, unwon) if r is not None]
-    if not rules_on:
+    where, _idle, _ = sweep_where(session, clock, ahead=timedelta(days=rules.warn_days), rules=rules)
+    if where is None:
         return []
-    c = Customer.__table__.c  # type: ignore[attr-defined]
     o = CustomerOwner.__table__.c  # type: ignore[attr-defined]
-    stmt = (select(c.id, o.owner_id, c.level, o.last_followup_at, o.owned_since).select_from(owned_customers())
-            .where(base, or_(*rules_on), *([o.owner_id.in_(sorted(user_ids))] if user_ids is not None else [])))
+    level = customer_column("level")
+    stmt = (select(o.customer_id, o.owner_id, level, o.last_followup_at, o.owned_since)
+            .where(where, *([o.owner_id.in_(sorted(user_ids))] if user_ids is not None else [])))
     if limit is not None:
-        stmt = stmt.order_by(_pool_deadline(c, o, rules, clock), c.id).limit(limit)
+        stmt = stmt.order_by(_pool_deadline(level, o, rules, clock), o.customer_id).limit(limit)
     found = []
     for cid, owner_id, level, last_at, since in session.execute(stmt).all():
         deadlines = []

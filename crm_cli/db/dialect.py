@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from sqlalchemy import false, func, literal_column
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.selectable import Join
 
 
 def month_day(column: Any) -> Any:
@@ -58,3 +61,26 @@ def _enable_sqlite_table_hints() -> None:
 
     SQLiteCompiler.get_from_hint_text = get_from_hint_text  # type: ignore[method-assign]
     SQLiteCompiler._crm_table_hints = True  # type: ignore[attr-defined]
+
+
+class _LeadingJoin(Join):
+    """An inner join whose left side SQLite must read first (see ``leading_join``)."""
+
+    inherit_cache = True
+
+
+@compiles(_LeadingJoin, "sqlite")
+def _compile_leading_join(join: _LeadingJoin, compiler: Any, from_linter: Any = None, **kw: Any) -> str:
+    if from_linter is not None:  # the pair is joined: SQLAlchemy's cartesian-product check must know
+        from_linter.edges.update(itertools.product(join.left._from_objects, join.right._from_objects))
+    kw["asfrom"] = True
+    return (f"{compiler.process(join.left, from_linter=from_linter, **kw)} CROSS JOIN "
+            f"{compiler.process(join.right, from_linter=from_linter, **kw)} ON "
+            f"{compiler.process(join.onclause, from_linter=from_linter, **kw)}")
+
+
+def leading_join(left: Any, right: Any, onclause: Any) -> Any:
+    """``left JOIN right ON onclause`` in which SQLite reads ``left`` first (its ``CROSS JOIN``, same result as an
+    inner join). For joins whose selective conditions are on columns without statistics: the sweep's dates on
+    customer_owners, where sampled statistics make SQLite scan customers and look up every owner row instead."""
+    return _LeadingJoin(left, right, onclause)

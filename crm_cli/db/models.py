@@ -100,6 +100,8 @@ class Customer(SQLModel, table=True):
         # Customers won in a window (reports), and the few deleted ones.
         Index("ix_customers_won", "won_on", "deleted_at", "level", sqlite_where=text("won_on IS NOT NULL")),
         Index("ix_customers_deleted", "deleted_at", sqlite_where=text("deleted_at IS NOT NULL")),
+        # Follow-ups due: covered up to the owner, which customer_owners gives by primary key.
+        Index("ix_customers_due", "next_followup_on", "deleted_at", "level"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -121,7 +123,7 @@ class Customer(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="users.id")
     updated_at: datetime | None = _instant()
     updated_by: int | None = Field(default=None, foreign_key="users.id")
-    next_followup_on: date | None = Field(default=None, index=True)
+    next_followup_on: date | None = None  # indexed by ix_customers_due
     custom: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     deleted_at: datetime | None = _instant()
     # Normalised keys, recomputed on every write (crm_cli.normalize): the duplicate check looks them up by index.

@@ -12,7 +12,8 @@ owner, since when, and when it was last followed up. Those now live in ``custome
   the pool warnings and the agenda's idle customers, read from the index alone.
 - ``customers`` is rebuilt without the three columns (SQLite cannot drop a column that is part of a foreign key);
   rowids are kept, so ``customers_fts`` (external content) stays valid; its triggers are created again. The
-  indexes that contained ``owner_id`` or ``last_followup_at`` are rebuilt without them.
+  indexes that contained ``owner_id`` or ``last_followup_at`` are rebuilt without them; ix_customers_due
+  (next_followup_on, deleted_at, level) replaces ix_customers_next_followup_on and ix_customers_owner_due.
 
 Revision ID: 0010
 Revises: 0009
@@ -72,7 +73,9 @@ INDEXES = {
     "ix_customers_email_key": "customers (email_key)",
     "ix_customers_name": "customers (name)",
     "ix_customers_name_key": "customers (name_key)",
-    "ix_customers_next_followup_on": "customers (next_followup_on)",
+    # Follow-ups due (crm remind, today, the agenda, --due): the date, and the deletion and level every one of
+    # those queries checks, without reading the table row (the owner comes from customer_owners by primary key).
+    "ix_customers_due": "customers (next_followup_on, deleted_at, level)",
     "ix_customers_phone_key": "customers (phone_key)",
     "ix_customers_deleted": "customers (deleted_at) WHERE deleted_at IS NOT NULL",
     # Reports and the dashboard's numbers: the rows of a created_at window, covered; the owner comes from
