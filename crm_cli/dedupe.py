@@ -226,7 +226,7 @@ def find_clusters(session: Session, *, user: User | None = None, min_score: int 
 
     threshold = min_score_setting(session) if min_score is None else min_score
     table = Customer.__table__  # type: ignore[attr-defined]
-    stmt = select(table.c.id, table.c.owner_id, *[table.c[k] for k in KEY_COLUMNS]).where(
+    stmt = select(table.c.id, *[table.c[k] for k in KEY_COLUMNS]).where(
         table.c.deleted_at.is_(None))
     if user is not None:
         stmt = stmt.where(visible_clause(user))
@@ -237,9 +237,21 @@ def find_clusters(session: Session, *, user: User | None = None, min_score: int 
     clusters = cluster_pairs(pairs)
     if owners:
         wanted = _owner_ids(session, owners, user)
-        owner_of = {r.id: r.owner_id for r in rows}
+        owner_of = _owners_of(session, [i for c in clusters for i in c.customers])
         clusters = [c for c in clusters if any(owner_of.get(i) in wanted for i in c.customers)]
     return clusters
+
+
+def _owners_of(session: Session, ids: list[int]) -> dict[int, int | None]:
+    """The owner (None: the pool) of each of these customers, read from ``customer_owners`` by primary key."""
+    from crm_cli.access import OWNERS
+
+    out: dict[int, int | None] = {}
+    for n in range(0, len(ids), 500):
+        chunk = ids[n:n + 500]
+        stmt = select(OWNERS.c.customer_id, OWNERS.c.owner_id).where(OWNERS.c.customer_id.in_(chunk))
+        out.update({int(cid): owner for cid, owner in session.connection().execute(stmt)})
+    return out
 
 
 def _owner_ids(session: Session, owners: list[str], user: User | None) -> set[int | None]:

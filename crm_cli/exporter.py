@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlmodel import Session
 
+from crm_cli.access import OWNERS, join_owner
 from crm_cli.customers import CustomerQuery, query_conditions
 from crm_cli.dates import Clock
 from crm_cli.db.models import Contact, Customer, FollowUp, User
@@ -70,7 +71,9 @@ def export_customers(
     counts = {"customers": 0, "contacts": 0, "followups": 0}
     ids: list[int] = []
 
-    rows = session.execute(select(customers_t).where(cond).order_by(customers_t.c.id))
+    # The owner lives in customer_owners: joined by primary key (every customer has its row).
+    rows = session.execute(join_owner(select(customers_t, OWNERS.c.owner_id).select_from(customers_t), customers_t)
+                           .where(cond).order_by(customers_t.c.id))
     custom_keys: list[str] = []
     customer_rows: list[list[Any]] = []
     for r in rows:

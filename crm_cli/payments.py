@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from crm_cli import audit
 from crm_cli.access import visible_clause
 from crm_cli.dates import Clock
-from crm_cli.db.models import Contract, Customer, Installment, Payment, User
+from crm_cli.db.models import Contract, Customer, CustomerOwner, Installment, Payment, User
 from crm_cli.errors import InvalidInput, NotFound, Refused
 from crm_cli.money import format_money, money_text, parse_money, split_cents, to_cents
 
@@ -400,9 +400,10 @@ def list_installments(
         raise InvalidInput("--due-within must be 0 or more days")
     stmt = (select(Installment.id, Installment.contract_id, Installment.seq, Installment.due_on,  # type: ignore[call-overload]
                    Installment.amount_cents, Installment.paid_cents, Contract.number, Contract.currency,
-                   Contract.owner_id, Customer.id, Customer.name, Customer.owner_id)
+                   Contract.owner_id, Customer.id, Customer.name, CustomerOwner.owner_id)
             .join(Contract, col(Contract.id) == Installment.contract_id)
             .join(Customer, col(Customer.id) == Contract.customer_id)
+            .join(CustomerOwner, col(CustomerOwner.customer_id) == Customer.id)
             .where(col(Customer.deleted_at).is_(None), col(Contract.status).in_(["active", "finished"])))
     if user is not None:
         stmt = stmt.where(visible_clause(user))
@@ -419,7 +420,7 @@ def list_installments(
     if customer is not None:
         stmt = stmt.where(Contract.customer_id == customer.id)
     if owner_ids is not None:
-        stmt = stmt.where(col(Contract.owner_id).in_(owner_ids) | col(Customer.owner_id).in_(owner_ids))
+        stmt = stmt.where(col(Contract.owner_id).in_(owner_ids) | col(CustomerOwner.owner_id).in_(owner_ids))
     stmt = stmt.order_by(Installment.due_on, Contract.number, Installment.seq)
     if limit:
         stmt = stmt.limit(limit)

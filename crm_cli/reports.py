@@ -24,10 +24,10 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, col, select
 
-from crm_cli.access import visible_clause
+from crm_cli.access import join_owner, visible_clause
 from crm_cli.dates import Clock
 from crm_cli.db import reporting as rsql
-from crm_cli.db.models import Customer, FollowUp, SalesTarget, User
+from crm_cli.db.models import Customer, CustomerOwner, FollowUp, SalesTarget, User
 from crm_cli.errors import InvalidInput, NotFound, PermissionDenied
 from crm_cli.vocab import Level, Role
 
@@ -270,7 +270,10 @@ def customer_filter(user: User, customer_id: Any) -> Any:
     table = Customer.__table__  # type: ignore[attr-defined]
     vis = table.alias("vis")
     adapt = ClauseAdapter(vis).traverse
-    return exists().where(vis.c.id == customer_id, vis.c.deleted_at.is_(None), adapt(visible_clause(user)))
+    # indexed=False: the owner is checked by one primary-key lookup in customer_owners per row too, rather than
+    # SQLite listing every customer of the team's owners first (85k for a manager, ~40 ms per query).
+    return exists().where(vis.c.id == customer_id, vis.c.deleted_at.is_(None),
+                          adapt(visible_clause(user, indexed=False)))
 
 
 def totals_of(rows: list[dict[str, Any]], measures: list[Measure]) -> dict[str, Any]:
@@ -297,8 +300,9 @@ def usernames(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
 
 CUSTOMER_DIMENSIONS: dict[str, Any] = {
     "level": Customer.level, "stars": Customer.stars, "source": Customer.source, "region": Customer.region,
-    "industry": Customer.industry, "owner": Customer.owner_id, "is_target": Customer.is_target,
+    "industry": Customer.industry, "owner": CustomerOwner.owner_id, "is_target": Customer.is_target,
 }  # fmt: skip
+"""Grouping columns of the customers report; ``owner`` lives in ``customer_owners`` (joined by primary key)."""
 _LEVEL_ORDER = {lv.value: i for i, lv in enumerate(Level)}
 
 
@@ -317,11 +321,10 @@ def customers_report(session: Session, *, user: User, clock: Clock, options: Rep
     conds = live_visible(user)
     if options.new:
         conds.append(created_in)
-    stmt = (
-        select(dim, func.count(), rsql.total(case((created_in, 1), else_=0)))
-        .where(*conds)
-        .group_by(dim)
-    )
+    stmt = select(dim, func.count(), rsql.total(case((created_in, 1), else_=0))).select_from(Customer)
+    if by == "owner":
+        stmt = join_owner(stmt)
+    stmt = stmt.where(*conds).group_by(dim)
     raw = [(key, int(n), int(new)) for key, n, new in session.execute(stmt)]
     measures = [Measure("new", "New", bar=True)] if options.new else [
         Measure("customers", "Customers", bar=True), Measure("new", "New in window")]
@@ -413,16 +416,14 @@ def people_report(session: Session, *, user: User, clock: Clock, options: Report
     if idle < 0:
         raise InvalidInput("--idle-days must be 0 or more")
     cutoff = clock.day_start(clock.today - timedelta(days=idle))
-    conds = [*live_visible(user), col(Customer.owner_id).in_(ids)]
+    owner, last = col(CustomerOwner.owner_id), col(CustomerOwner.last_followup_at)
+    conds = [*live_visible(user), owner.in_(ids)]
     created_in = and_(col(Customer.created_at) >= start, col(Customer.created_at) < end)
-    untouched = and_(Customer.level != Level.INVALID.value,
-                     or_(col(Customer.last_followup_at).is_(None), col(Customer.last_followup_at) < cutoff))
-    owned_stmt = (
-        select(Customer.owner_id, func.count(), rsql.total(case((created_in, 1), else_=0)),
-               rsql.total(case((untouched, 1), else_=0)))
-        .where(*conds)
-        .group_by(Customer.owner_id)
-    )  # fmt: skip
+    untouched = and_(Customer.level != Level.INVALID.value, or_(last.is_(None), last < cutoff))
+    owned_stmt = join_owner(
+        select(owner, func.count(), rsql.total(case((created_in, 1), else_=0)),
+               rsql.total(case((untouched, 1), else_=0))).select_from(Customer)
+    ).where(*conds).group_by(owner)  # fmt: skip
     values: dict[int, dict[str, Any]] = {i: {} for i in ids}
     for owner_id, owned, new, idle_n in session.execute(owned_stmt):
         values[owner_id].update(owned=int(owned), new=int(new), untouched=int(idle_n))

@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
+from crm_cli.access import join_owner
 from crm_cli.dates import Clock
 from crm_cli.db import reporting as rsql
-from crm_cli.db.models import Customer, OwnershipEvent, User
+from crm_cli.db.models import Customer, CustomerOwner, OwnershipEvent, User
 from crm_cli.reports import (
     Chart,
     Measure,
@@ -38,10 +39,11 @@ def pool_report(session: Session, *, user: User, clock: Clock, options: ReportOp
     people = report_users(session, user)
     ids = [u.id for u in people if u.id is not None]
     cap = int(get_setting(session, "pool.max_owned") or 0)
-    never = col(Customer.last_followup_at).is_(None)
-    owned_stmt = (select(Customer.owner_id, func.count(), rsql.total(case((never, 1), else_=0)))
-                  .where(*live_visible(user), col(Customer.owner_id).in_(ids) | col(Customer.owner_id).is_(None))
-                  .group_by(Customer.owner_id))
+    owner = col(CustomerOwner.owner_id)
+    never = col(CustomerOwner.last_followup_at).is_(None)
+    owned_stmt = (join_owner(select(owner, func.count(), rsql.total(case((never, 1), else_=0))).select_from(Customer))
+                  .where(*live_visible(user), owner.in_(ids) | owner.is_(None))
+                  .group_by(owner))
     values: dict[Any, dict[str, Any]] = {i: {"owned": 0, "never_contacted": 0, "returned": 0, "swept": 0,
                                              "claimed": 0} for i in [*ids, POOL_KEY]}
     for owner_id, owned, never_n in session.execute(owned_stmt):

@@ -12,12 +12,14 @@ from typing import Any
 from sqlalchemy import String, and_, case, cast, distinct, func, join, literal, union_all
 from sqlmodel import Session, col, select
 
+from crm_cli.access import owner_of
 from crm_cli.dates import Clock
 from crm_cli.db import reporting as rsql
 from crm_cli.db.models import (
     Contract,
     ContractLine,
     Customer,
+    CustomerOwner,
     Deal,
     DealStageChange,
     FollowUp,
@@ -158,13 +160,14 @@ def _k20_by_owner(session: Session, *, user: User, clock: Clock, window: Window,
     start, end = window.instants(clock)
     conds = [customer_filter(user, Customer.id)]
     if owner_ids is not None:
-        conds.append(col(Customer.owner_id).in_(owner_ids))
+        conds.append(col(CustomerOwner.owner_id).in_(owner_ids))
     won_in = and_(col(Customer.won_on) >= window.start, col(Customer.won_on) <= window.end)
     # Follow-ups up to the end of the (local) day the customer was won.
     off = offset_minutes(clock)
-    owner = rsql.no_index(Customer.owner_id)  # search ix_customers_won by date instead of walking owners
+    owner = rsql.no_index(CustomerOwner.owner_id)  # search ix_customers_won by date instead of walking owners
     calls = (select(owner, func.count(distinct(Customer.id)), func.count(FollowUp.id))
              .select_from(Customer)
+             .join(CustomerOwner, col(CustomerOwner.customer_id) == Customer.id)
              .outerjoin(FollowUp, and_(col(FollowUp.customer_id) == Customer.id,
                                        rsql.local_date(FollowUp.at, off) <= Customer.won_on))
              .where(*conds, won_in).group_by(owner))
@@ -172,9 +175,10 @@ def _k20_by_owner(session: Session, *, user: User, clock: Clock, window: Window,
     for owner_id, won, n in session.execute(calls):
         out.setdefault(owner_id, {"won_customers": 0, "_calls": 0, "new_customers": 0})
         out[owner_id].update(won_customers=int(won), _calls=int(n))
-    new = (select(Customer.owner_id, func.count()).where(*conds, col(Customer.created_at) >= start,
-                                                         col(Customer.created_at) < end)
-           .group_by(Customer.owner_id))
+    new = (select(owner, func.count()).select_from(Customer)
+           .join(CustomerOwner, col(CustomerOwner.customer_id) == Customer.id)
+           .where(*conds, col(Customer.created_at) >= start, col(Customer.created_at) < end)
+           .group_by(owner))
     for owner_id, n in session.execute(new):
         out.setdefault(owner_id, {"won_customers": 0, "_calls": 0, "new_customers": 0})
         out[owner_id]["new_customers"] = int(n)
@@ -258,7 +262,7 @@ def sales_report(session: Session, *, user: User, clock: Clock, options: ReportO
     window = resolve_window(clock, options, periodic=periodic)
     if options.by == "product":
         return _sales_by_product(session, user=user, clock=clock, window=window)
-    owner = func.coalesce(Contract.owner_id, Customer.owner_id)
+    owner = func.coalesce(Contract.owner_id, owner_of("owner_id"))  # the customer's owner: one lookup per contract
     if periodic:
         signed_key: Any = rsql.period_key(Contract.signed_on, period)
         received_key: Any = rsql.period_key(Payment.received_on, period)

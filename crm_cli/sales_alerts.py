@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from crm_cli.dates import Clock
-from crm_cli.db.models import Contract, Customer
+from crm_cli.db.models import Contract, Customer, CustomerOwner
 from crm_cli.money import format_money
 from crm_cli.remind import KIND_LABELS, KIND_ORDER, Alert, register_alert_provider
 
@@ -61,8 +61,9 @@ def contract_alerts(session: Session, clock: Clock, days: int, user_ids: Iterabl
     today = clock.today
     wanted = set(user_ids) if user_ids is not None else None
     stmt = (select(Contract.id, Contract.number, Contract.end_on, Contract.total_cents,  # type: ignore[call-overload]
-                   Contract.currency, Contract.owner_id, Customer.id, Customer.name, Customer.owner_id)
+                   Contract.currency, Contract.owner_id, Customer.id, Customer.name, CustomerOwner.owner_id)
             .join(Customer, col(Customer.id) == Contract.customer_id)
+            .join(CustomerOwner, col(CustomerOwner.customer_id) == Customer.id)
             .where(Contract.status == "active", col(Customer.deleted_at).is_(None),
                    col(Contract.end_on) >= today, col(Contract.end_on) <= today + timedelta(days=days))
             .order_by(Contract.end_on, Contract.number))

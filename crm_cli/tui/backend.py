@@ -217,7 +217,7 @@ class Backend:
 
         from crm_cli import customers
         from crm_cli.db.dialect import in_id_order
-        from crm_cli.db.models import Customer
+        from crm_cli.db.models import Customer, CustomerOwner
 
         if query.sort not in customers.SORTS:
             from crm_cli.errors import InvalidInput
@@ -232,9 +232,11 @@ class Backend:
                 if query.sort == "id" and _substring_search(query):
                     ids_stmt = in_id_order(ids_stmt, Customer)
                 ids = list(session.execute(ids_stmt).scalars())
-            cols = (Customer.id, Customer.name, Customer.level, Customer.stars, Customer.owner_id, Customer.region,
-                    Customer.phone, Customer.last_followup_at, Customer.next_followup_on)
-            by_id = {r.id: r for r in session.execute(select(*cols).where(Customer.id.in_(ids)))}  # type: ignore[union-attr]
+            cols = (Customer.id, Customer.name, Customer.level, Customer.stars, CustomerOwner.owner_id,
+                    Customer.region, Customer.phone, CustomerOwner.last_followup_at, Customer.next_followup_on)
+            page = (select(*cols).join(CustomerOwner, CustomerOwner.customer_id == Customer.id)  # type: ignore[arg-type]
+                    .where(Customer.id.in_(ids)))  # type: ignore[union-attr]
+            by_id = {r.id: r for r in session.execute(page)}
             if any(r.owner_id and r.owner_id not in self._owners for r in by_id.values()):
                 self._load_owners(session)
             total = self._count(session, where, scan=_substring_search(query)) if count else -1
