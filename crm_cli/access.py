@@ -104,6 +104,7 @@ def visible_clause(user: User, *, indexed: bool = True) -> Any:
         owner = o.owner_id == mine if isinstance(mine, int) else o.owner_id.in_(mine)
         here = select(o.customer_id).where(
             o.customer_id == Customer.id, or_(owner, and_(o.owner_id.is_(None), Customer.level != "invalid")))
+        here = here.correlate_except(OWNERS)  # its own customer_owners, even in a query that joins that table
         return or_(here.exists(), _shared_with(user))
     return or_(owned_by(mine), and_(in_pool(), Customer.level != "invalid"), _shared_with(user))
 

@@ -479,7 +479,8 @@ def query_conditions(session: Session, query: CustomerQuery, *, user: User, cloc
         cutoff = clock.day_start(today - timedelta(days=query.idle_days))
         o = OWNERS.c  # one primary-key lookup in customer_owners per row the other conditions reach
         conds.append(select(o.customer_id).where(
-            o.customer_id == Customer.id, or_(o.last_followup_at.is_(None), o.last_followup_at < cutoff)).exists())
+            o.customer_id == Customer.id, or_(o.last_followup_at.is_(None), o.last_followup_at < cutoff))
+            .correlate_except(OWNERS).exists())  # its own customer_owners, even where the query joins that table
     if query.search:
         conds.append(search_clause(query.search))
     return conds
