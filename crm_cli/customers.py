@@ -479,9 +479,9 @@ def query_conditions(session: Session, query: CustomerQuery, *, user: User, cloc
         conds.append(select(o.customer_id).where(
             o.customer_id == Customer.id, or_(o.last_followup_at.is_(None), o.last_followup_at < cutoff))
             .correlate_except(OWNERS).exists())  # its own customer_owners, even where the query joins that table
-    # After the column tests (SQLite checks the terms in this order, so the lookup runs only for the rows they let
-    # through), before a substring search. What a user owns they see (a manager's team includes them): "me" needs
-    # no visibility check per row.
+    # After the column tests, so that the lookup runs only for the rows they let through (SQLite codes terms with a
+    # correlated subquery last in any case), and before a substring search. What a user owns they see (a manager's
+    # team includes them): "me" needs no visibility check per row.
     if owner != "me":
         conds.append(visible_clause(user, indexed=False))
     if query.search:
