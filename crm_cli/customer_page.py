@@ -25,7 +25,10 @@ def contact_rows(session: Any, customer: Customer) -> list[Any]:
 def recent_followup_rows(session: Any, *, user: User, customer: Customer, limit: int = 10) -> list[Any]:
     """followups.list_followups(user=user, customer=customer, limit=limit): newest first."""
     f = FOLLOWUPS.c
-    stmt = (select(FOLLOWUPS).join(Customer, Customer.id == f.customer_id).where(visible_clause(user))  # type: ignore[arg-type]
+    # One customer: its owner checked by primary key (visible_clause indexed=False), not every customer the user
+    # sees gathered first (26 ms for a manager on 100k).
+    stmt = (select(FOLLOWUPS).join(Customer, Customer.id == f.customer_id)  # type: ignore[arg-type]
+            .where(visible_clause(user, indexed=False))
             .where(f.customer_id == customer.id).order_by(f.at.desc(), f.id.desc()).limit(limit))
     return list(session.execute(stmt).all())
 

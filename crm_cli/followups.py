@@ -84,7 +84,10 @@ def list_followups(
     since: datetime | None = None,
     limit: int | None = 50,
 ) -> list[FollowUp]:
-    stmt = select(FollowUp).join(Customer, col(Customer.id) == FollowUp.customer_id).where(visible_clause(user))
+    # Each follow-up's customer checked by primary key (one customer, or the newest follow-ups until the page is
+    # full), rather than every customer the user sees gathered first.
+    stmt = (select(FollowUp).join(Customer, col(Customer.id) == FollowUp.customer_id)
+            .where(visible_clause(user, indexed=False)))
     if customer is not None:
         stmt = stmt.where(FollowUp.customer_id == customer.id)
     if mine:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -68,10 +69,20 @@ def month_numbers(session: Session, *, user: User, clock: Clock) -> MonthNumbers
     from crm_cli.db.models import FollowUp
 
     start = clock.day_start(clock.today.replace(day=1))
+    # The month's customers (ix_customers_report) with the owner checked by primary key, or, for a user who owns
+    # few, their own customers (crm_cli.agenda._owns_many): 13 ms instead of 29 ms for a rep's 28k on 100k.
+    from crm_cli.agenda import _owns_many
+    from crm_cli.db.dialect import no_index
+
+    owner: Any = CustomerOwner.owner_id == user.id
+    created: Any = col(Customer.created_at) >= start
+    if _owns_many(session, user.id):
+        owner = no_index(owner)
+    else:
+        created = no_index(created)
     new = session.exec(select(func.count()).select_from(Customer)
                        .join(CustomerOwner, col(CustomerOwner.customer_id) == Customer.id)
-                       .where(CustomerOwner.owner_id == user.id, col(Customer.created_at) >= start,
-                              col(Customer.deleted_at).is_(None))).one()
+                       .where(owner, created, col(Customer.deleted_at).is_(None))).one()
     # Won: a change of level to "won" recorded this month on one of my customers (one month of audit entries).
     won_ids: set[int] = set()
     mine = select(CustomerOwner.customer_id).where(CustomerOwner.owner_id == user.id)

@@ -143,3 +143,24 @@ def test_owner_and_idle_filters_match_the_customers_own_rows(db, make_user, make
                     assert got == want[:limit], (username, owner, idle, limit)
                     found, total, _more = customers.list_customers_counted(session, query, user=user, clock=clock)
                     assert total in (None, len(want)), (username, owner, idle, limit)
+
+
+@pytest.mark.usefixtures("many")
+def test_the_conditions_hold_in_a_query_that_joins_customer_owners(db, clock) -> None:
+    """The exporter joins customer_owners and applies query_conditions: the row-by-row checks (visibility, idle) keep
+    their own customer_owners instead of being correlated away."""
+    from sqlalchemy import and_, select
+
+    from crm_cli.access import OWNERS, join_owner
+    from crm_cli.db.models import Customer
+
+    table = Customer.__table__
+    with db.read() as session:
+        for username in ("boss", "rep1"):
+            user = get_user(session, username)
+            for query in (CustomerQuery(limit=None), CustomerQuery(idle_days=0, limit=None),
+                          CustomerQuery(owner="pool", idle_days=3, limit=None)):
+                cond = and_(*customers.query_conditions(session, query, user=user, clock=clock))
+                stmt = join_owner(select(table.c.id, OWNERS.c.owner_id).select_from(table), table).where(cond)
+                got = [row.id for row in session.execute(stmt.order_by(table.c.id))]
+                assert got == [c.id for c in customers.list_customers(session, query, user=user, clock=clock)]
