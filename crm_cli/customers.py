@@ -436,8 +436,12 @@ class CustomerQuery:
     offset: int = 0
 
 
-def query_conditions(session: Session, query: CustomerQuery, *, user: User, clock: Clock) -> list[Any]:
-    conds: list[Any] = [visible_clause(user, indexed=not query.search)]  # a search scans (see visible_clause)
+def query_conditions(session: Session, query: CustomerQuery, *, user: User, clock: Clock,
+                     scan: bool | None = None) -> list[Any]:
+    """``scan``: the rows will be read in id order (a search does; so does the dashboard's first page), so the
+    visibility rule is checked per row (see visible_clause); by default only for a search."""
+    scan = bool(query.search) if scan is None else scan
+    conds: list[Any] = [visible_clause(user, indexed=not scan)]
     conds.append(col(Customer.deleted_at).is_not(None) if query.deleted else col(Customer.deleted_at).is_(None))
     if query.level:
         conds.append(col(Customer.level).in_([parse_level(v).value for v in query.level]))
