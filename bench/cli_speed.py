@@ -67,10 +67,13 @@ def main() -> None:
     work = Path(tempfile.mkdtemp())
     db = work / "bench.db"
     shutil.copy(args.db, db)
+    from crm_cli.db.engine import Database
+
+    Database(db).open().dispose()  # a copy at an older schema is upgraded here, not in the first timed run
     with sqlite3.connect(db) as raw:
         row = raw.execute(
-            "SELECT c.id FROM customers c JOIN users u ON u.id = c.owner_id WHERE u.username = ? ORDER BY c.id LIMIT 1",
-            (args.user,),
+            "SELECT o.customer_id FROM customer_owners o JOIN users u ON u.id = o.owner_id WHERE u.username = ? "
+            "ORDER BY o.customer_id LIMIT 1", (args.user,),
         ).fetchone()
     if row is None:
         raise SystemExit(f"{args.user} owns no customer in {args.db}")

@@ -1,11 +1,14 @@
-"""Which index of ``customers`` the real queries use: runs the commands, reports and dashboard reads on a copy of a
-big database, records every SQL statement that touches ``customers`` and asks SQLite for its query plan
-(EXPLAIN QUERY PLAN, on the same connection, with the same parameters, inside the same transaction).
+"""Which index of ``customers`` and ``customer_owners`` the real queries use: runs the commands, reports, imports
+and dashboard reads on a copy of a big database, records every SQL statement that touches either table and asks
+SQLite for its query plan (EXPLAIN QUERY PLAN, on the same connection, with the same parameters, inside the same
+transaction).
 
     python bench/customer_indexes.py --db bench/out/100k.db [--verbose]
 
-Prints, for each index on ``customers``, the scenarios whose statements use it, and the statements that scan the
-whole table. Used to review the index set (migration 0009): an index no scenario uses only costs writes.
+Prints, for each index on the two tables, the scenarios whose statements use it, the statements that scan a whole
+table, and the scenarios that were expected to use an index of migration 0010 (``EXPECTED``) but did not. Used to
+review the index set (migrations 0009 and 0010): an index no scenario uses only costs writes. A database at an
+older schema is upgraded first, outside the recording.
 """
 
 from __future__ import annotations
@@ -25,7 +28,19 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 ADMIN, MANAGER, REP = "zhang.wei", "li.na", "wang.fang"
-CUSTOMERS = re.compile(r"\bcustomers\b")
+CUSTOMERS = re.compile(r"\bcustomer(s|_owners)\b")
+TABLES = ("customers", "customer_owners")
+# The index set of migration 0010, and scenarios (label prefixes) expected to use each index: the owner and the
+# follow-up clock are read from customer_owners (the sweep, idle customers, "mine", the pool, import caps), the
+# report windows from customers' covering indexes with the owner by primary key.
+EXPECTED: dict[str, tuple[str, ...]] = {
+    "ix_customer_owners_clock": ("remind (sweep + deliver)", "remind --all --dry-run", "today"),
+    "ix_customer_owners_owner": ("customer list --owner me", "dashboard mine", "import --round-robin"),
+    "ix_customers_report": ("report ",),
+    "ix_customers_won": ("report ",),
+    "ix_customers_next_followup_on": ("customer list --due overdue",),
+    "ix_customers_name_key": ("customer add", "import --round-robin"),
+}
 
 
 class Recorder:
@@ -49,19 +64,41 @@ class Recorder:
         details = [str(r[-1]) for r in rows]
         self.plans.append((self.scenario, statement, details))
         for d in details:
-            m = re.search(r"INDEX (ix_customers\w*|sqlite_autoindex_customers\w*)", d)
+            m = re.search(r"INDEX (ix_customer(s|_owners)\w*|sqlite_autoindex_customers\w*)", d)
             if m:
                 self.uses[m.group(1)].add(self.scenario)
-            elif re.match(r"SCAN (customers|c)\b(?! USING)", d):
+            elif re.match(r"SCAN (customers|customer_owners|c|o)\b(?! USING)", d):
                 self.scans[" ".join(statement.split())[:200]].add(self.scenario)
             elif re.match(r"SEARCH (customers|c) USING INTEGER PRIMARY KEY", d):
                 self.uses["(rowid)"].add(self.scenario)
+            elif re.match(r"SEARCH (customer_owners|o) USING INTEGER PRIMARY KEY", d):
+                self.uses["(customer_owners rowid)"].add(self.scenario)
 
 
-def cli(runner: Any, app: Any, args: list[str], env: dict[str, str]) -> None:
+def import_sheet(path: Path, db_path: Path) -> Path:
+    """A small sheet for `crm import`: 20 customers of the database (matched by name, updated with a follow-up)
+    and 20 new ones (shared among reps with --round-robin, which counts what each owns)."""
+    import openpyxl
+
+    con = sqlite3.connect(db_path)
+    names = [r[0] for r in con.execute("SELECT name FROM customers WHERE deleted_at IS NULL ORDER BY id LIMIT 20")]
+    con.close()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["客户名称", "地区", "跟进时间", "跟进内容"])
+    for name in names:
+        sheet.append([name, "华东", "2026-11-01 10:00", "导入的回访"])
+    for i in range(20):
+        sheet.append([f"索引导入测试{i}号公司", "华南", None, None])
+    book.save(path)
+    return path
+
+
+def cli(runner: Any, app: Any, args: list[str], env: dict[str, str]) -> Any:
     result = runner.invoke(app, args, env=env, catch_exceptions=False)
     if result.exit_code not in (0,):
         print(f"  ! crm {' '.join(args)} exited {result.exit_code}: {result.output[-300:]}")
+    return result
 
 
 def main() -> None:
@@ -89,8 +126,8 @@ def main() -> None:
     runner = CliRunner()
     base_env = dict(os.environ, CRM_DB=str(db_path), CRM_CONFIG=str(work / "none.toml"), CRM_TZ="Asia/Shanghai")
     raw = sqlite3.connect(db_path)
-    show_id = str(raw.execute("SELECT c.id FROM customers c JOIN users u ON u.id = c.owner_id WHERE u.username = ? "
-                              "ORDER BY c.id LIMIT 1", (REP,)).fetchone()[0])
+    show_id = str(raw.execute("SELECT o.customer_id FROM customer_owners o JOIN users u ON u.id = o.owner_id "
+                              "WHERE u.username = ? ORDER BY o.customer_id LIMIT 1", (REP,)).fetchone()[0])
     raw.close()
 
     for who in (REP, MANAGER, ADMIN):
@@ -119,6 +156,15 @@ def main() -> None:
     cli(runner, app, ["remind", "--json"], dict(base_env, CRM_USER=ADMIN))
     rec.scenario = "customer add [rep]"
     cli(runner, app, ["customer", "add", "索引测试公司", "--force"], dict(base_env, CRM_USER=REP))
+    sheet = import_sheet(work / "import.xlsx", db_path)
+    rec.scenario = "import --round-robin --on-duplicate update [admin]"
+    imported = cli(runner, app, ["import", str(sheet), "--on-duplicate", "update", "--round-robin",
+                                 f"{REP},{MANAGER}", "--json"], dict(base_env, CRM_USER=ADMIN))
+    if imported.exit_code == 0:
+        import json
+
+        rec.scenario = "import undo [admin]"
+        cli(runner, app, ["import", "undo", str(json.loads(imported.stdout)["batch"])], dict(base_env, CRM_USER=ADMIN))
 
     db = Database(db_path).open()
     clock = Clock(tz=get_tz("Asia/Shanghai"))
@@ -154,10 +200,10 @@ def main() -> None:
     event.remove(Engine, "before_cursor_execute", rec)
 
     con = sqlite3.connect(db_path)
-    indexes = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='customers' "
-                                         "ORDER BY name")]
+    indexes = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='index' AND tbl_name IN (?, ?) "
+                                         "ORDER BY tbl_name DESC, name", TABLES)]
     con.close()
-    print(f"{len(indexes)} indexes on customers; {len(rec.plans)} statements recorded")
+    print(f"{len(indexes)} indexes on {' and '.join(TABLES)}; {len(rec.plans)} statements recorded")
     for name in indexes:
         users = sorted(rec.uses.get(name, ()))
         print(f"\n{name}: {len(users)} scenario(s)")
@@ -166,9 +212,14 @@ def main() -> None:
     other = sorted(set(rec.uses) - set(indexes))
     for name in other:
         print(f"\n{name} (not a customers index, or gone): {sorted(rec.uses[name])[:8]}")
-    print("\nfull scans of customers:")
+    print("\nfull scans of customers or customer_owners:")
     for stmt, who in sorted(rec.scans.items()):
         print(f"  {stmt}\n      by {sorted(who)[:6]}{' …' if len(who) > 6 else ''}")
+    print("\nexpected index use (migration 0010):")
+    for name, prefixes in EXPECTED.items():
+        seen = rec.uses.get(name, set())
+        missing = [p for p in prefixes if not any(s.startswith(p) for s in seen)]
+        print(f"  {name}: {'ok' if not missing else 'NOT used by ' + ', '.join(missing)}")
     if args.verbose:
         for scenario, stmt, details in rec.plans:
             print(f"\n-- {scenario}\n{' '.join(stmt.split())[:600]}")

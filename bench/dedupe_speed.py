@@ -60,7 +60,7 @@ def in_process(db: Path) -> None:
     with database.read() as session:
         table = dedupe.Customer.__table__  # type: ignore[attr-defined]
         rows = session.connection().execute(
-            dedupe.select(table.c.id, table.c.owner_id, *[table.c[k] for k in dedupe.KEY_COLUMNS])
+            dedupe.select(table.c.id, *[table.c[k] for k in dedupe.KEY_COLUMNS])
             .where(table.c.deleted_at.is_(None)).order_by(table.c.id)).all()
     lap("load")
     threshold = 80

@@ -94,13 +94,13 @@ def _customer_count(db) -> int:  # type: ignore[no-untyped-def]
 def _sweep_count(db, clock) -> int:  # type: ignore[no-untyped-def]
     from sqlalchemy import and_, func, or_, select
 
-    from crm_cli.db.models import Customer
-    from crm_cli.remind import sweep_conditions
+    from crm_cli.remind import owned_customers, sweep_conditions
 
     with db.read() as session:
         base, idle, unwon, _ = sweep_conditions(session, clock)
         rules = [r for r in (idle, unwon) if r is not None]
-        return int(session.execute(select(func.count()).select_from(Customer).where(and_(base, or_(*rules)))).scalar_one())
+        stmt = select(func.count()).select_from(owned_customers()).where(and_(base, or_(*rules)))
+        return int(session.execute(stmt).scalar_one())
 
 
 def big_sweep(src: Path, fraction: float, work: Path) -> None:

@@ -38,6 +38,7 @@ def main() -> None:
         Contract,
         ContractLine,
         Customer,
+        CustomerOwner,
         Deal,
         DealStageChange,
         Installment,
@@ -58,7 +59,9 @@ def main() -> None:
 
         want_sales, want_history = empty(Deal) or args.more_sales, empty(OwnershipEvent)
         users = list(s.execute(select(User.id)).scalars())
-        customers = s.execute(select(Customer.id, Customer.owner_id, Customer.created_at)).all()
+        customers = s.execute(select(Customer.id, CustomerOwner.owner_id, Customer.created_at)
+                              .join(CustomerOwner, CustomerOwner.customer_id == Customer.id)  # type: ignore[arg-type]
+                              .order_by(Customer.id)).all()
         if empty(Product):
             s.execute(insert(Product), [{"code": f"P{i:03d}", "name": f"产品{i}",
                                          "price_cents": rng.randint(1, 500) * 10000,

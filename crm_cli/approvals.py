@@ -10,7 +10,7 @@ from sqlmodel import Session, col, or_, select
 from crm_cli import audit
 from crm_cli.access import can_edit, team_ids
 from crm_cli.dates import Clock
-from crm_cli.db.models import Customer, InvalidationRequest, User
+from crm_cli.db.models import Customer, CustomerOwner, InvalidationRequest, User
 from crm_cli.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from crm_cli.vocab import Level, Role
 
@@ -52,12 +52,13 @@ def _require_approver(user: User) -> None:
 def list_requests(session: Session, *, user: User, status: str | None = "pending") -> list[InvalidationRequest]:
     """Requests ``user`` may decide: all for an admin, their team's (requester or owner) for a manager."""
     _require_approver(user)
-    stmt = select(InvalidationRequest).join(Customer, col(Customer.id) == InvalidationRequest.customer_id)
+    stmt = select(InvalidationRequest).join(CustomerOwner,
+                                            col(CustomerOwner.customer_id) == InvalidationRequest.customer_id)
     if status:
         stmt = stmt.where(InvalidationRequest.status == status)
     if user.role == Role.MANAGER.value:
         team = sorted(team_ids(session, user))
-        stmt = stmt.where(or_(col(InvalidationRequest.requested_by).in_(team), col(Customer.owner_id).in_(team)))
+        stmt = stmt.where(or_(col(InvalidationRequest.requested_by).in_(team), col(CustomerOwner.owner_id).in_(team)))
     return list(session.exec(stmt.order_by(col(InvalidationRequest.requested_at), col(InvalidationRequest.id))))
 
 

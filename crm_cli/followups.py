@@ -1,6 +1,6 @@
 """Follow-up records (跟单): who talked to the customer, when, how, what was said, and the next date.
 
-Logging a follow-up keeps ``customers.last_followup_at`` and ``next_followup_on`` up to date, so that the agenda
+Logging a follow-up keeps ``customer_owners.last_followup_at`` and ``customers.next_followup_on`` up to date, so that the agenda
 and the pool sweep read one indexed row per customer instead of scanning follow-ups.
 """
 
@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from crm_cli import audit
 from crm_cli.access import can_edit, visible_clause
 from crm_cli.dates import Clock
-from crm_cli.db.models import Customer, FollowUp, User
+from crm_cli.db.models import Customer, CustomerOwner, FollowUp, User
 from crm_cli.errors import InvalidInput, PermissionDenied
 from crm_cli.vocab import parse_method
 
@@ -51,14 +51,21 @@ def log_followup(
     session.add(followup)
     session.flush()
     assert followup.id is not None and customer.id is not None
-    # Conditional update: only a newer follow-up moves the customer's clock (a back-dated entry does not).
-    session.execute(
-        update(Customer)
-        .where(col(Customer.id) == customer.id)
-        .where((col(Customer.last_followup_at).is_(None)) | (col(Customer.last_followup_at) <= when))
-        .values(last_followup_at=when, next_followup_on=next_on)
+    # Conditional update: only a newer follow-up moves the customer's clock (a back-dated entry does not), and
+    # then its next date; the first statement takes the write lock, so the two change together.
+    last = col(CustomerOwner.last_followup_at)
+    moved = session.execute(
+        update(CustomerOwner)
+        .where(col(CustomerOwner.customer_id) == customer.id, last.is_(None) | (last <= when))
+        .values(last_followup_at=when)
+        .execution_options(synchronize_session=False)
     )
+    if moved.rowcount == 1:  # type: ignore[attr-defined]
+        session.execute(update(Customer).where(col(Customer.id) == customer.id).values(next_followup_on=next_on)
+                        .execution_options(synchronize_session=False))
     session.refresh(customer)
+    if customer.owner_row is not None:
+        session.refresh(customer.owner_row)
     audit.record(
         session, at=clock.now, user_id=user.id, entity="followup", entity_id=followup.id, customer_id=customer.id,
         action="create",

@@ -34,6 +34,7 @@ from crm_cli.db.models import (
     AuditEntry,
     Contact,
     Customer,
+    CustomerOwner,
     CustomerToken,
     FollowUp,
     ImportBatch,
@@ -71,9 +72,12 @@ REBUILD_INDEXES_MIN = 5000  # creating at least this many rows, and more than a 
 BIG_LOAD_CACHE_MIB = 1024  # SQLite page cache for such a load (100k customers write ~300 MB of pages)
 ANALYZE_AFTER = 1000  # an import writing this many customers refreshes the query planner's statistics
 
-# Customer columns the import may change on an update, and the extra ones `undo` restores.
+# Customer columns the import may change on an update, and the extra ones `undo` restores (an import item's
+# ``before``). ``last_followup_at`` lives in customer_owners: OWNER_SNAPSHOT; the rest in customers.
 SNAPSHOT = (*CUSTOMER_FIELDS, "custom", "name_key", "phone_key", "email_key", "credit_key", "city_key", "address_key", "search_text",
             "updated_at", "updated_by", "last_followup_at", "next_followup_on")
+OWNER_SNAPSHOT = ("last_followup_at",)
+CUSTOMER_SNAPSHOT = tuple(k for k in SNAPSHOT if k not in OWNER_SNAPSHOT)
 
 # Other capabilities can cap how many customers one user owns (the pool issue): (session, user_id) -> cap or None.
 OWNER_CAPS: list[Callable[[Session, int], int | None]] = []
@@ -695,7 +699,6 @@ def _match_database(planner: _Planner, result: ImportResult) -> None:
     result.duplicate_check = ("exact keys in bulk, then customers.find_duplicates per row" if fuzzy else
                               f"exact keys in bulk (file has more than import.fuzzy_check_rows={fuzzy_limit} "
                               "customers, so the per-row check was not run)")
-    owners: dict[int, int | None] = {}
     # When no key of the file is in the database (an empty one, say) and there is no per-row check, nothing
     # can match: the loop would only find that out row by row.
     matchable = fuzzy or bool(code_hits) or any(hits.values())
@@ -721,7 +724,6 @@ def _match_database(planner: _Planner, result: ImportResult) -> None:
             matches = find_duplicates(session, {**g.values, **dict(g.keys.items())}, limit=1)
             if matches:
                 g.match_id, g.match_reason = matches[0].customer.id, ", ".join(matches[0].reasons)
-                owners[matches[0].customer.id] = matches[0].customer.owner_id  # type: ignore[index]
         if g.match_id is None:
             continue
         entry = {"row": g.row, "customer_id": g.match_id, "reason": g.match_reason}
@@ -739,10 +741,11 @@ def _match_database(planner: _Planner, result: ImportResult) -> None:
         else:
             g.action = "update"
             result.duplicates.append({**entry, "action": "update"})
-    # Permission to update: load the owners of the matched customers in bulk.
+    # Permission to update: load the matched customers with their owners (customer_owners) in bulk.
     to_update = [g for g in groups if g.action == "update"]
     if to_update:
-        rows = bulk.select_by_ids(session, table, (g.match_id for g in to_update))  # type: ignore[misc]
+        rows = bulk.select_with_owners(session, table, CustomerOwner.__table__,  # type: ignore[attr-defined]
+                                       (g.match_id for g in to_update))  # type: ignore[misc]
         by_id = {r["id"]: r for r in rows}
         for g in to_update:
             current = by_id[g.match_id]
@@ -883,9 +886,11 @@ def _owned_counts(session: Session, user_ids: set[int]) -> dict[int, int]:
         return {}
     from sqlalchemy import func
 
-    stmt = (select(Customer.owner_id, func.count()).where(col(Customer.owner_id).in_(user_ids),
-                                                          col(Customer.deleted_at).is_(None))
-            .group_by(Customer.owner_id))
+    owner = col(CustomerOwner.owner_id)
+    stmt = (select(owner, func.count())
+            .join(Customer, col(Customer.id) == CustomerOwner.customer_id)
+            .where(owner.in_(user_ids), col(Customer.deleted_at).is_(None))
+            .group_by(owner))
     return {row[0]: row[1] for row in session.execute(stmt).all()}
 
 
@@ -997,9 +1002,10 @@ def _import_source(
 
 
 # Rows are written as tuples in their stored form (bulkimport.insert_tuples), in these column orders.
-CUSTOMER_COLUMNS = ("id", *CUSTOMER_FIELDS, "owner_id", "owned_since", "created_at", "created_by", "updated_at",
-                    "updated_by", "last_followup_at", "next_followup_on", "custom", "deleted_at", "name_key",
-                    "city_key", "phone_key", "email_key", "credit_key", "address_key", "search_text")
+CUSTOMER_COLUMNS = ("id", *CUSTOMER_FIELDS, "created_at", "created_by", "updated_at", "updated_by", "next_followup_on",
+                    "custom", "deleted_at", "name_key", "city_key", "phone_key", "email_key", "credit_key",
+                    "address_key", "search_text")
+OWNER_COLUMNS = ("customer_id", "owner_id", "owned_since", "last_followup_at")  # customer_owners: one row each
 CONTACT_COLUMNS = ("id", "customer_id", "name", "title", "department", "mobile", "phone", "email", "wechat",
                    "birthday", "notes", "is_primary", "created_at", "updated_at")
 AUDIT_COLUMNS = ("id", "at", "user_id", "entity", "entity_id", "customer_id", "action", "changes", "note")
@@ -1021,6 +1027,7 @@ def _indexes_for_a_big_load(session: Session, creates: list[Group], updates: lis
     from crm_cli.db import bulkimport as bulk
 
     customers_t = Customer.__table__  # type: ignore[attr-defined]
+    owners_t = CustomerOwner.__table__  # type: ignore[attr-defined]
     tables: list[Any] = []
     if creates and not updates:
         loads = ((customers_t, len(creates)), (Contact.__table__, sum(len(g.contacts) for g in creates)),  # type: ignore[attr-defined]
@@ -1032,7 +1039,7 @@ def _indexes_for_a_big_load(session: Session, creates: list[Group], updates: lis
         return
     with ExitStack() as stack:
         if customers_t in tables:
-            tables.append(CustomerToken.__table__)  # type: ignore[attr-defined]
+            tables += [owners_t, CustomerToken.__table__]  # type: ignore[attr-defined]
             stack.enter_context(bulk.bulk_cache(session, BIG_LOAD_CACHE_MIB))  # no spilling to the WAL midway
         stack.enter_context(bulk.indexes_set_aside(session, tables))
         yield
@@ -1048,6 +1055,7 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
 
     now = clock.now
     customers_t = Customer.__table__  # type: ignore[attr-defined]
+    owners_t = CustomerOwner.__table__  # type: ignore[attr-defined]
     contacts_t = Contact.__table__  # type: ignore[attr-defined]
     followups_t = FollowUp.__table__  # type: ignore[attr-defined]
     audit_t = AuditEntry.__table__  # type: ignore[attr-defined]
@@ -1069,13 +1077,14 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
     audit_id = bulk.next_id(session, audit_t)
     first_customer, first_contact, first_follow = cust_id, contact_id, follow_id
     cust_rows: list[tuple[Any, ...]] = []
+    owner_rows: list[tuple[Any, ...]] = []  # in OWNER_COLUMNS order, one per new customer
     token_rows: list[tuple[str, int]] = []  # the new and updated customers' blocking tokens (crm_cli.dedupe)
     contact_rows: list[tuple[Any, ...]] = []
     follow_rows: list[dict[str, Any]] = []
     audit_rows: list[tuple[Any, ...]] = []
     stored_now = bulk.encoder_of(customers_t, "created_at")(now)
     stored_json = bulk.encoder_of(audit_t, "changes")
-    stored_at = bulk.encoder_of(customers_t, "last_followup_at")
+    stored_at = bulk.encoder_of(owners_t, "last_followup_at")
     stored_on = bulk.encoder_of(customers_t, "next_followup_on")
     stored_custom = bulk.encoder_of(customers_t, "custom")
     stored_birthday = bulk.encoder_of(contacts_t, "birthday")
@@ -1130,10 +1139,11 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
         """Insert what the customers created so far produced, and let it go (a 100k import held half a GiB of
         row dicts at once otherwise)."""
         bulk.insert_tuples(session, customers_t, CUSTOMER_COLUMNS, cust_rows)
+        bulk.insert_tuples(session, owners_t, OWNER_COLUMNS, owner_rows)  # after their customers (foreign key)
         bulk.insert_tuples(session, contacts_t, CONTACT_COLUMNS, contact_rows)
         bulk.insert_rows(session, followups_t, follow_rows)
         bulk.insert_tuples(session, audit_t, AUDIT_COLUMNS, audit_rows)
-        for rows in (cust_rows, contact_rows, follow_rows, audit_rows):
+        for rows in (cust_rows, owner_rows, contact_rows, follow_rows, audit_rows):
             rows.clear()
 
     from crm_cli.db.search import deferred_search_index
@@ -1163,11 +1173,11 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
                 stored = fields.copy()
                 stored[_TARGET] = stored_bool(stored[_TARGET])
                 cust_rows.append((
-                    cid, *stored, owner_id, stored_now if owner_id else None, stored_now, user_id, stored_now,
-                    user_id, stored_at(last_at), stored_on(next_on), stored_custom(g.custom or None), None, name_key,
-                    keys["city_key"], keys["phone_key"], email_key, credit_key, address_key,
-                    build_search_text(*parts),
+                    cid, *stored, stored_now, user_id, stored_now, user_id, stored_on(next_on),
+                    stored_custom(g.custom or None), None, name_key, keys["city_key"], keys["phone_key"], email_key,
+                    credit_key, address_key, build_search_text(*parts),
                 ))  # fmt: skip
+                owner_rows.append((cid, owner_id, stored_now if owner_id else None, stored_at(last_at)))
                 token_rows += [(t, cid) for t in tokens_for(name_key, phones, email_key, credit_key, address_key)]
                 changes = {k: [None, v if type(v) is str else _plain(v)]
                            for k, v in zip(CUSTOMER_FIELDS, fields, strict=True) if v is not None}
@@ -1184,9 +1194,11 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
             flush_creates()
 
         update_rows: list[dict[str, Any]] = []
+        clock_rows: list[dict[str, Any]] = []  # customer_owners rows whose last_followup_at the import moves
         item_rows: list[dict[str, Any]] = []
         if updates:
-            current = {r["id"]: r for r in bulk.select_by_ids(session, customers_t, (g.match_id for g in updates))}  # type: ignore[misc]
+            current = {r["id"]: r for r in bulk.select_with_owners(session, customers_t, owners_t,
+                                                                   (g.match_id for g in updates))}  # type: ignore[misc]
             existing_contacts: dict[int, list[dict[str, Any]]] = {}
             for c in bulk.select_by_ids(session, contacts_t, current, column="customer_id"):
                 existing_contacts.setdefault(c["customer_id"], []).append(c)
@@ -1222,13 +1234,16 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
                 changes = {k: [_plain(old[k]), _plain(new[k])] for k in CUSTOMER_FIELDS + ("custom", "next_followup_on")
                            if old[k] != new[k]}
                 update_rows.append({"_id": cid, **new})
+                if new["last_followup_at"] != old["last_followup_at"]:
+                    clock_rows.append({"_id": cid, "last_followup_at": new["last_followup_at"]})
                 item_rows.append({"batch_id": batch.id, "customer_id": cid, "action": "update", "undone": False,
                                   "before": {k: _plain(old[k]) for k in SNAPSHOT}})
                 audit("customer", cid, cid, "update", changes)
 
         bulk.insert_tuples(session, contacts_t, CONTACT_COLUMNS, contact_rows)
         bulk.insert_rows(session, followups_t, follow_rows)
-        bulk.update_rows(session, customers_t, update_rows, SNAPSHOT)
+        bulk.update_rows(session, customers_t, update_rows, CUSTOMER_SNAPSHOT)
+        bulk.update_rows(session, owners_t, clock_rows, OWNER_SNAPSHOT, key="customer_id")
         bulk.insert_rows(session, ImportItem.__table__, item_rows)  # type: ignore[attr-defined]
         bulk.insert_tuples(session, audit_t, AUDIT_COLUMNS, audit_rows)
         bulk.replace_tokens(session, CustomerToken.__table__, token_rows,  # type: ignore[attr-defined]
@@ -1362,7 +1377,9 @@ def undo_batch(session: Session, *, user: User, clock: Clock, batch_id: int, kee
         for cid in to_delete:
             audit_rows.append({"at": now, "user_id": user.id, "entity": "customer", "entity_id": cid,
                                "customer_id": cid, "action": "delete", "changes": None, "note": note})
-        result.deleted = bulk.delete_ids(session, customers_t, to_delete)  # contacts, follow-ups cascade
+        # The customer_owners rows first (their foreign key has no cascade); contacts and follow-ups cascade.
+        bulk.delete_ids(session, CustomerOwner.__table__, to_delete, column="customer_id")  # type: ignore[attr-defined]
+        result.deleted = bulk.delete_ids(session, customers_t, to_delete)
     keep = set(changed)
     for table, lo, hi, attr in ((Contact.__table__, batch.contacts_from, batch.contacts_to, "contacts_deleted"),  # type: ignore[attr-defined]
                                 (FollowUp.__table__, batch.followups_from, batch.followups_to, "followups_deleted")):  # type: ignore[attr-defined]
@@ -1392,7 +1409,8 @@ def undo_batch(session: Session, *, user: User, clock: Clock, batch_id: int, kee
         item.undone = True
         session.add(item)
     if reverts:
-        bulk.update_rows(session, customers_t, reverts, list(SNAPSHOT))
+        bulk.update_rows(session, customers_t, reverts, CUSTOMER_SNAPSHOT)
+        bulk.update_rows(session, CustomerOwner.__table__, reverts, OWNER_SNAPSHOT, key="customer_id")  # type: ignore[attr-defined]
         from crm_cli.dedupe import index_ids
 
         index_ids(session, [r["_id"] for r in reverts])

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from crm_cli.dates import Clock
 from crm_cli.db.dialect import month_day
-from crm_cli.db.models import AuditEntry, Contact, Customer, User
+from crm_cli.db.models import AuditEntry, Contact, Customer, CustomerOwner, User
 from crm_cli.vocab import Level
 
 FUNNEL = (Level.POTENTIAL, Level.INTENT, Level.KEY, Level.WON)
@@ -53,7 +53,9 @@ class Summary:
 
 
 def customers_by_level(session: Session, *, user: User) -> dict[str, int]:
-    stmt = (select(Customer.level, func.count()).where(Customer.owner_id == user.id, col(Customer.deleted_at).is_(None))
+    stmt = (select(Customer.level, func.count())
+            .join(CustomerOwner, col(CustomerOwner.customer_id) == Customer.id)
+            .where(CustomerOwner.owner_id == user.id, col(Customer.deleted_at).is_(None))
             .group_by(Customer.level))
     counts = {level.value: 0 for level in Level}
     for level, n in session.exec(stmt):
@@ -66,11 +68,13 @@ def month_numbers(session: Session, *, user: User, clock: Clock) -> MonthNumbers
     from crm_cli.db.models import FollowUp
 
     start = clock.day_start(clock.today.replace(day=1))
-    new = session.exec(select(func.count()).select_from(Customer).where(
-        Customer.owner_id == user.id, col(Customer.created_at) >= start, col(Customer.deleted_at).is_(None))).one()
+    new = session.exec(select(func.count()).select_from(Customer)
+                       .join(CustomerOwner, col(CustomerOwner.customer_id) == Customer.id)
+                       .where(CustomerOwner.owner_id == user.id, col(Customer.created_at) >= start,
+                              col(Customer.deleted_at).is_(None))).one()
     # Won: a change of level to "won" recorded this month on one of my customers (one month of audit entries).
     won_ids: set[int] = set()
-    mine = select(Customer.id).where(Customer.owner_id == user.id)
+    mine = select(CustomerOwner.customer_id).where(CustomerOwner.owner_id == user.id)
     entries = session.exec(select(AuditEntry).where(
         AuditEntry.entity == "customer", col(AuditEntry.at) >= start, col(AuditEntry.action).in_(("create", "update")),
         col(AuditEntry.customer_id).in_(mine)))
@@ -92,8 +96,9 @@ def upcoming_birthdays(session: Session, *, user: User, clock: Clock, days: int 
     planner start from "my customers" instead (10x slower), and fetching every contact of the week first costs
     thousands of rows for twenty lines."""
     today = clock.today
-    mine = (select(Customer.id).where(Customer.id == Contact.customer_id, Customer.owner_id == user.id,
-                                      col(Customer.deleted_at).is_(None)).exists())
+    mine = (select(Customer.id).join(CustomerOwner, col(CustomerOwner.customer_id) == Customer.id)
+            .where(Customer.id == Contact.customer_id, CustomerOwner.owner_id == user.id,
+                   col(Customer.deleted_at).is_(None)).exists())
     found: list[tuple[str, int, int]] = []  # (contact, customer id, days away)
     for n in range(days + 1):
         if len(found) >= limit:

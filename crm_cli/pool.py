@@ -1,6 +1,6 @@
 """Ownership and the public pool (公海): claim, release, transfer, assign, share, and the ownership history.
 
-A customer with ``owner_id`` NULL is in the pool. Every change of owner is one row of ``ownership_history``
+A customer whose ``customer_owners.owner_id`` is NULL is in the pool. Every change of owner is one row of ``ownership_history``
 (who, when, from, to, why, kind). The rules are database settings (``crm config set pool.<rule> value``):
 
 - ``pool.idle_days``: days without a follow-up (counted from the later of the last follow-up and the day the
@@ -11,8 +11,9 @@ A customer with ``owner_id`` NULL is in the pool. Every change of owner is one r
 - ``pool.cooldown_days``: days during which a user who released or lost a customer cannot claim it back;
 - ``pool.warn_days``: how many days before a sweep `crm remind` warns the owner.
 
-Claims are race-safe: the owner is set by a conditional UPDATE (``WHERE owner_id IS NULL``) inside the write
-transaction, so of two people claiming the same customer at once exactly one wins.
+Claims are race-safe: the owner is set by a conditional UPDATE of ``customer_owners`` (``WHERE owner_id IS NULL``
+and the customer not deleted) inside the write transaction, so of two people claiming the same customer at once
+exactly one wins; release and transfer change the owner only if it is still the one the caller saw.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from crm_cli import access, audit
-from crm_cli.access import SEE_ALL, manages, team_ids
+from crm_cli.access import SEE_ALL, manages, owned_by, team_ids
 from crm_cli.dates import Clock
-from crm_cli.db.models import Customer, CustomerShare, OwnershipEvent, User
+from crm_cli.db.models import Customer, CustomerOwner, CustomerShare, OwnershipEvent, User
 from crm_cli.errors import CapReached, Conflict, InvalidInput, PermissionDenied, Refused
 from crm_cli.settings import get_setting
 from crm_cli.vocab import Level, Role, parse_level
@@ -93,7 +94,7 @@ def history(session: Session, customer_id: int) -> list[OwnershipEvent]:
 
 
 def owned_count(session: Session, user_id: int) -> int:
-    stmt = select(func.count()).select_from(Customer).where(Customer.owner_id == user_id, col(Customer.deleted_at).is_(None))
+    stmt = select(func.count()).select_from(Customer).where(owned_by(user_id), col(Customer.deleted_at).is_(None))
     return int(session.exec(stmt).one())
 
 
@@ -142,18 +143,37 @@ def _owner_name(session: Session, owner_id: int | None) -> str:
     return owner.username if owner else f"user #{owner_id}"
 
 
-def _take_from_pool(session: Session, customer: Customer, *, to: User, clock: Clock) -> None:
-    """The conditional UPDATE: only a customer still in the pool gets an owner."""
+def _set_owner(session: Session, customer: Customer, *, expected: int | None, to: int | None, since: datetime | None,
+               live: bool = False) -> bool:
+    """The conditional UPDATE of the customer's ``customer_owners`` row: the owner becomes ``to`` only if it is
+    still ``expected`` (and, with ``live``, the customer is not deleted: checked in the same statement). Reloads
+    the customer and its owner row either way; returns whether the row changed."""
+    owners = col(CustomerOwner.owner_id)
+    conds = [col(CustomerOwner.customer_id) == customer.id,
+             owners.is_(None) if expected is None else owners == expected]
+    if live:
+        conds.append(col(CustomerOwner.customer_id).in_(
+            select(Customer.id).where(col(Customer.id) == customer.id, col(Customer.deleted_at).is_(None))))
     result = session.execute(
-        update(Customer)
-        .where(col(Customer.id) == customer.id, col(Customer.owner_id).is_(None), col(Customer.deleted_at).is_(None))
-        .values(owner_id=to.id, owned_since=clock.now)
+        update(CustomerOwner).where(*conds).values(owner_id=to, owned_since=since)
         .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.refresh(customer)
-        raise Conflict(f"{customer.label} was just taken by {_owner_name(session, customer.owner_id)}")
+    )  # fmt: skip
+    _reload(session, customer)
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _reload(session: Session, customer: Customer) -> None:
     session.refresh(customer)
+    if customer.owner_row is not None:
+        session.refresh(customer.owner_row)
+
+
+def _take_from_pool(session: Session, customer: Customer, *, to: User, clock: Clock) -> None:
+    """The conditional UPDATE: only a live customer still in the pool gets an owner."""
+    if not _set_owner(session, customer, expected=None, to=to.id, since=clock.now, live=True):
+        if customer.deleted_at is not None:
+            raise Conflict(f"{customer.label} was just deleted")
+        raise Conflict(f"{customer.label} was just taken by {_owner_name(session, customer.owner_id)}")
 
 
 def _check_poolable(session: Session, customer: Customer, *, user: User) -> None:
@@ -252,11 +272,8 @@ def release(session: Session, *, user: User, clock: Clock, customer: Customer, r
         raise Conflict(f"{customer.label} is already in the pool")
     _check_owner_or_manager(session, user, customer, "release")
     previous = customer.owner_id
-    session.execute(
-        update(Customer).where(col(Customer.id) == customer.id, col(Customer.owner_id) == previous)
-        .values(owner_id=None, owned_since=None).execution_options(synchronize_session=False)
-    )  # fmt: skip
-    session.refresh(customer)
+    if not _set_owner(session, customer, expected=previous, to=None, since=None):
+        raise Conflict(f"{customer.label} changed hands meanwhile: it belongs to {_owner_name(session, customer.owner_id)}")
     assert customer.id is not None
     record_owner_change(session, at=clock.now, customer_id=customer.id, kind="release", from_id=previous,
                         to_id=None, by_id=user.id, reason=why)
@@ -279,11 +296,8 @@ def transfer(
         raise Refused(f"user {to.username} is deactivated")
     check_cap(session, to, 1, verb="transferring")
     previous = customer.owner_id
-    session.execute(
-        update(Customer).where(col(Customer.id) == customer.id, col(Customer.owner_id) == previous)
-        .values(owner_id=to.id, owned_since=clock.now).execution_options(synchronize_session=False)
-    )  # fmt: skip
-    session.refresh(customer)
+    if not _set_owner(session, customer, expected=previous, to=to.id, since=clock.now):
+        raise Conflict(f"{customer.label} changed hands meanwhile: it belongs to {_owner_name(session, customer.owner_id)}")
     assert customer.id is not None
     record_owner_change(session, at=clock.now, customer_id=customer.id, kind="transfer", from_id=previous,
                         to_id=to.id, by_id=user.id, reason=_clean(reason))

@@ -23,7 +23,7 @@ from sqlmodel import Session, col
 
 from crm_cli.access import SEE_ALL, team_ids
 from crm_cli.dates import Clock
-from crm_cli.db.models import Contact, Customer, CustomerShare, OwnershipEvent, User
+from crm_cli.db.models import Contact, Customer, CustomerOwner, CustomerShare, OwnershipEvent, User
 from crm_cli.db.types import UTCDateTime
 from crm_cli.errors import PermissionDenied
 from crm_cli.vocab import Level, Role
@@ -109,27 +109,42 @@ def _local_date(value: datetime | None, clock: Clock) -> str:
     return value.astimezone(clock.tz).date().isoformat() if value else "never"
 
 
+def owned_customers() -> Any:
+    """``customer_owners JOIN customers``: what the sweep conditions are written on. SQLite walks
+    ix_customer_owners_clock and reads the level and deletion of each candidate by rowid."""
+    owners, customers = CustomerOwner.__table__, Customer.__table__  # type: ignore[attr-defined]
+    return owners.join(customers, customers.c.id == owners.c.customer_id)
+
+
 def sweep_conditions(session: Session, clock: Clock, *, ahead: timedelta = timedelta(0),
                      rules: Any = None) -> tuple[Any, Any | None, Any | None, Any]:
-    """(base, idle, unwon, rules): SQL conditions that say whether the sweep would take a customer at
-    ``clock.now + ahead``. ``idle``/``unwon`` are None when that rule is off. ``rules``: the pool rules if the
-    caller has read them already."""
+    """(base, idle, unwon, rules): SQL conditions on ``owned_customers()`` that say whether the sweep would take a
+    customer at ``clock.now + ahead``. ``idle``/``unwon`` are None when that rule is off. ``rules``: the pool
+    rules if the caller has read them already."""
     from crm_cli.pool import rules as pool_rules
 
     rules = rules if rules is not None else pool_rules(session)
-    now = clock.now + ahead
     c = Customer.__table__.c  # type: ignore[attr-defined]
     skip = sorted({*rules.exempt_levels, Level.INVALID.value})
-    base = and_(c.owner_id.is_not(None), c.deleted_at.is_(None), c.level.not_in(skip))
+    owned, idle, unwon = _clock_conditions(clock.now + ahead, rules)
+    base = and_(owned, c.deleted_at.is_(None), c.level.not_in(skip))
+    if unwon is not None:
+        unwon = and_(c.level != Level.WON.value, unwon)
+    return base, idle, unwon, rules
+
+
+def _clock_conditions(now: datetime, rules: Any) -> tuple[Any, Any | None, Any | None]:
+    """(owned, idle, unwon) on ``customer_owners`` alone: the owner and the dates the pool rules read (``unwon``
+    without its level part)."""
+    o = CustomerOwner.__table__.c  # type: ignore[attr-defined]
     idle = unwon = None
     if rules.idle_days > 0:
         cutoff = now - timedelta(days=rules.idle_days)
-        idle = and_(or_(c.owned_since.is_(None), c.owned_since < cutoff),
-                    or_(c.last_followup_at.is_(None), c.last_followup_at < cutoff))
+        idle = and_(or_(o.owned_since.is_(None), o.owned_since < cutoff),
+                    or_(o.last_followup_at.is_(None), o.last_followup_at < cutoff))
     if rules.unwon_days > 0:
-        cutoff_unwon = now - timedelta(days=rules.unwon_days)
-        unwon = and_(c.level != Level.WON.value, c.owned_since < cutoff_unwon)
-    return base, idle, unwon, rules
+        unwon = o.owned_since < now - timedelta(days=rules.unwon_days)
+    return o.owner_id.is_not(None), idle, unwon
 
 
 def _rule_text(rules: Any) -> tuple[str, str]:
@@ -150,40 +165,40 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
     if not rules_on:
         return []
     c = Customer.__table__.c  # type: ignore[attr-defined]
+    owners = CustomerOwner.__table__  # type: ignore[attr-defined]
+    o = owners.c
     cond = and_(base, or_(*rules_on))
     idle_text, unwon_text = _rule_text(rules)
     offset = clock.now.astimezone(clock.tz).utcoffset()
     minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-    last_day, since_day = bulk.local_date(c.last_followup_at, minutes), bulk.local_date(c.owned_since, minutes)
+    last_day, since_day = bulk.local_date(o.last_followup_at, minutes), bulk.local_date(o.owned_since, minutes)
     unwon_why = literal(f"{unwon_text} (owned since ").op("||")(func.coalesce(since_day, literal("never"))).op("||")(")")
     why: Any = unwon_why
     if idle is not None:
         # coalesce, not CASE ... IS NOT NULL: one date() per row instead of two, the same text
         last = func.coalesce(literal("last follow-up ").op("||")(last_day), literal("never followed up"))
         why = case((idle, literal(f"{idle_text} (").op("||")(last).op("||")(")")), else_=unwon_why)
-    # Returning 100k of 1M customers dirties ~93k pages (385 MB: 70k of the table, the rest its indexes and the
-    # history). With a 256 MiB cache SQLite spills dirty pages to the WAL in the middle of the UPDATE and reads
-    # them back from it; 1 GiB holds them until the commit (a ceiling: pages are allocated as they are used).
+    # Returning 100k of 1M customers to the pool rewrites ~10k pages of customer_owners and its indexes, and the
+    # history: a cache of 1 GiB holds every dirty page until the commit (a ceiling: pages are allocated as used).
     bulk.enlarge_cache(session, 1024)
-    # The candidates go straight into the temporary table (id, owner, reason: built by SQLite), read from the
-    # covering ix_customers_owner_clock; no row passes through Python before the report.
-    ids = bulk.fill_sweep(session, select(c.id, c.owner_id, why).where(cond))
+    # The candidates go straight into the temporary table (id, owner, name, reason: built by SQLite), found
+    # through the covering ix_customer_owners_clock and checked against the customer's level and deletion by
+    # rowid; no row passes through Python before the report.
+    ids = bulk.fill_sweep(session, select(o.customer_id, o.owner_id, c.name, why).select_from(owned_customers())
+                          .where(cond))
     found = bulk.sweep_rows(session)  # ordered by (owner, id), the order of the report
     if not found:
         return []
-    # ``id IN (SELECT id FROM tmp_sweep)``: SQLite walks the temporary table in id order and seeks each customer
-    # by rowid (a join lets it scan every customer instead).
-    in_sweep = c.id.in_(select(ids.c.id))
-    if dry_run:
-        names = dict(session.execute(select(c.id, c.name).where(in_sweep)).all())  # type: ignore[arg-type]
-    else:
-        # The conditional update: owner and dates are checked again by the UPDATE itself, under the write lock.
-        # RETURNING gives the names from the rows the UPDATE visits anyway.
-        names = dict(session.execute(
-            update(Customer.__table__).where(in_sweep, cond)  # type: ignore[arg-type]
-            .values(owner_id=None, owned_since=None).returning(c.id, c.name)
-        ).all())  # fmt: skip
-        assert len(names) == len(found), (len(names), len(found))  # one write transaction: nothing differs
+    if not dry_run:
+        # The conditional update: the owner and the dates are checked again by the UPDATE itself (the level and
+        # the deletion of each candidate were read a moment ago in this same write transaction).
+        owned, *clock_rules = _clock_conditions(clock.now, rules)
+        recheck = and_(owned, or_(*[r for r in clock_rules if r is not None]))
+        changed = session.execute(
+            update(owners).where(o.customer_id.in_(select(ids.c.id)), recheck)
+            .values(owner_id=None, owned_since=None).returning(o.customer_id)
+        ).all()  # fmt: skip
+        assert len(changed) == len(found), (len(changed), len(found))  # one write transaction: nothing differs
         history = OwnershipEvent.__table__  # type: ignore[attr-defined]
         at = bindparam("sweep_at", value=clock.now, type_=UTCDateTime())
         session.execute(insert(history).from_select(
@@ -192,17 +207,15 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
         ))  # fmt: skip
         shares = CustomerShare.__table__  # type: ignore[attr-defined]
         session.execute(delete(shares).where(shares.c.customer_id.in_(select(ids.c.id))))
-    return [Swept(cid, names.get(cid, ""), owner_id, why) for cid, owner_id, why in found]
+    return [Swept(cid, name, owner_id, why) for cid, owner_id, name, why in found]
 
 
 # ------------------------------------------------------------------------------------------ built-in providers
 
 
-def _owned(c: Any, user_ids: set[int] | None) -> list[Any]:
-    """Live, valid customers owned by ``user_ids`` (None: by anyone). The owner is always given as an IN list
-    (all users when None) so that SQLite walks ix_customers_owner_due / _clock per owner."""
-    users = User.__table__.c  # type: ignore[attr-defined]
-    owners = c.owner_id.in_(sorted(user_ids)) if user_ids is not None else c.owner_id.in_(select(users.id))
+def _owned(c: Any, o: Any, user_ids: set[int] | None) -> list[Any]:
+    """Live, valid customers owned by ``user_ids`` (None: by anyone), on ``owned_customers()``."""
+    owners = o.owner_id.in_(sorted(user_ids)) if user_ids is not None else o.owner_id.is_not(None)
     return [owners, c.deleted_at.is_(None), c.level != Level.INVALID.value]
 
 
@@ -215,14 +228,16 @@ def followup_alerts(
     from sqlalchemy import String, cast
 
     c = Customer.__table__.c  # type: ignore[attr-defined]
+    o = CustomerOwner.__table__.c  # type: ignore[attr-defined]
     today = clock.today
-    conds = [*_owned(c, user_ids), c.next_followup_on <= today]
+    conds = [*_owned(c, o, user_ids), c.next_followup_on <= today]
     if fresh_only:
         from crm_cli.db.bulk import not_delivered
 
-        conds.append(not_delivered(c.owner_id, "followup", literal("customer:") + cast(c.id, String),
+        conds.append(not_delivered(o.owner_id, "followup", literal("customer:") + cast(c.id, String),
                                    c.next_followup_on))
-    rows = session.execute(select(c.id, c.name, c.owner_id, c.next_followup_on).where(*conds)).all()
+    rows = session.execute(select(c.id, c.name, o.owner_id, c.next_followup_on).select_from(owned_customers())
+                           .where(*conds)).all()
     out = []
     for cid, name, owner_id, due in rows:
         if due == today:
@@ -235,7 +250,7 @@ def followup_alerts(
     return out
 
 
-def _pool_deadline(c: Any, rules: Any, clock: Clock) -> Any:
+def _pool_deadline(c: Any, o: Any, rules: Any, clock: Clock) -> Any:
     """SQL for the day number on which the sweep takes a customer: the same rule as the loop in
     ``pool_warning_alerts`` (the earlier of the idle and the not-won deadline)."""
     from sqlalchemy import func
@@ -244,12 +259,12 @@ def _pool_deadline(c: Any, rules: Any, clock: Clock) -> Any:
 
     parts = []
     if rules.idle_days > 0:
-        start = greatest(func.coalesce(c.last_followup_at, c.owned_since), func.coalesce(c.owned_since, c.last_followup_at))
+        start = greatest(func.coalesce(o.last_followup_at, o.owned_since), func.coalesce(o.owned_since, o.last_followup_at))
         now = literal(clock.now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" "))
         parts.append(days_number(func.coalesce(start, now)) + rules.idle_days)
     if rules.unwon_days > 0:
-        parts.append(case((and_(c.level != Level.WON.value, c.owned_since.is_not(None)),
-                           days_number(c.owned_since) + rules.unwon_days), else_=null()))
+        parts.append(case((and_(c.level != Level.WON.value, o.owned_since.is_not(None)),
+                           days_number(o.owned_since) + rules.unwon_days), else_=null()))
     if len(parts) == 1:
         return parts[0]
     return least(func.coalesce(parts[0], parts[1]), func.coalesce(parts[1], parts[0]))
@@ -261,8 +276,8 @@ def pool_warning_alerts(session: Session, clock: Clock, days: int, user_ids: set
     ``limit``: only the ones due first (ordered in SQL: a rep's Home shows 15 of possibly thousands).
     ``fresh_only`` leaves out delivered ones before the names are read.
 
-    The candidates come from the covering ix_customers_owner_clock (no name in the SELECT: with it SQLite would
-    read the table row of every owned customer); names are read by id for the alerts that are kept."""
+    The candidates come from the covering ix_customer_owners_clock, their level and deletion by rowid; names are
+    read by id for the alerts that are kept."""
     from crm_cli.pool import rules as pool_rules
 
     rules = pool_rules(session)
@@ -273,10 +288,11 @@ def pool_warning_alerts(session: Session, clock: Clock, days: int, user_ids: set
     if not rules_on:
         return []
     c = Customer.__table__.c  # type: ignore[attr-defined]
-    stmt = (select(c.id, c.owner_id, c.level, c.last_followup_at, c.owned_since)
-            .where(base, or_(*rules_on), *([c.owner_id.in_(sorted(user_ids))] if user_ids is not None else [])))
+    o = CustomerOwner.__table__.c  # type: ignore[attr-defined]
+    stmt = (select(c.id, o.owner_id, c.level, o.last_followup_at, o.owned_since).select_from(owned_customers())
+            .where(base, or_(*rules_on), *([o.owner_id.in_(sorted(user_ids))] if user_ids is not None else [])))
     if limit is not None:
-        stmt = stmt.order_by(_pool_deadline(c, rules, clock), c.id).limit(limit)
+        stmt = stmt.order_by(_pool_deadline(c, o, rules, clock), c.id).limit(limit)
     found = []
     for cid, owner_id, level, last_at, since in session.execute(stmt).all():
         deadlines = []
@@ -323,14 +339,16 @@ def birthday_alerts(
     if "02-28" in md and "02-29" not in md:
         md["02-29"] = md["02-28"]
     c = Customer.__table__.c  # type: ignore[attr-defined]
+    o = CustomerOwner.__table__.c  # type: ignore[attr-defined]
     k = Contact.__table__.c  # type: ignore[attr-defined]
-    conds = [month_day("contacts.birthday").in_(sorted(md)), *_owned(c, user_ids)]
+    conds = [month_day("contacts.birthday").in_(sorted(md)), *_owned(c, o, user_ids)]
     if fresh_only:
         due_sql = case({m: d.isoformat() for m, d in md.items()}, value=month_day("contacts.birthday"))
-        conds.append(not_delivered(c.owner_id, "birthday", literal("contact:") + cast(k.id, String), due_sql))
+        conds.append(not_delivered(o.owner_id, "birthday", literal("contact:") + cast(k.id, String), due_sql))
     rows = session.execute(
-        select(k.id, k.name, k.title, k.birthday, c.id, c.name, c.owner_id)
-        .join_from(Contact.__table__, Customer.__table__, k.customer_id == c.id)  # type: ignore[arg-type]
+        select(k.id, k.name, k.title, k.birthday, c.id, c.name, o.owner_id)
+        .select_from(Contact.__table__.join(Customer.__table__, k.customer_id == c.id)  # type: ignore[attr-defined]
+                     .join(CustomerOwner.__table__, o.customer_id == c.id))  # type: ignore[attr-defined]
         .where(*conds)
     ).all()  # fmt: skip
     out = []

@@ -1,5 +1,6 @@
-"""The indexes of ``customers`` that the migrations create are exactly the ones the models declare (columns, order
-and partial WHERE), and the queries of `crm remind` and the agenda use the owner indexes."""
+"""The indexes of ``customers`` and ``customer_owners`` that the migrations create are exactly the ones the models
+declare (columns, order and partial WHERE), and the queries of `crm remind`, the agenda, the pool and the reports
+use the index set of migration 0010."""
 
 import re
 import sqlite3
@@ -11,11 +12,11 @@ def _norm(where: object) -> str | None:
     return re.sub(r"\s+", " ", str(where)).strip().lower() if where is not None else None
 
 
-def _migrated(path) -> dict[str, tuple[tuple[str, ...], str | None]]:
+def _migrated(path, table: str = "customers") -> dict[str, tuple[tuple[str, ...], str | None]]:
     con = sqlite3.connect(path)
     out = {}
-    for name, sql in con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'customers' "
-                                 "AND sql IS NOT NULL"):
+    for name, sql in con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                                 "AND sql IS NOT NULL", (table,)):
         cols = tuple(r[2] for r in con.execute(f"PRAGMA index_info({name})"))
         where = sql.split(" WHERE ", 1)[1] if " WHERE " in sql else None
         out[name] = (cols, _norm(where))
@@ -23,41 +24,69 @@ def _migrated(path) -> dict[str, tuple[tuple[str, ...], str | None]]:
     return out
 
 
-def _declared() -> dict[str, tuple[tuple[str, ...], str | None]]:
-    from crm_cli.db.models import Customer
+def _declared(model: str = "Customer") -> dict[str, tuple[tuple[str, ...], str | None]]:
+    from crm_cli.db import models
 
     out = {}
-    for index in Customer.__table__.indexes:  # type: ignore[attr-defined]
+    for index in getattr(models, model).__table__.indexes:
         where = index.dialect_options["sqlite"].get("where")
         out[index.name] = (tuple(c.name for c in index.columns), _norm(where))
     return out
 
 
-def test_the_migrated_customer_indexes_are_the_declared_ones(db) -> None:
+@pytest.mark.parametrize(("table", "model"), [("customers", "Customer"), ("customer_owners", "CustomerOwner")])
+def test_the_migrated_indexes_are_the_declared_ones(db, table: str, model: str) -> None:
     db.open()
-    assert _migrated(db.path) == _declared()
+    assert _migrated(db.path, table) == _declared(model)
 
 
-def test_no_index_but_the_report_index_holds_owner_id_for_every_customer(db) -> None:
-    """A sweep rewrites each index holding owner_id; the per-owner ones are partial (owned customers only)."""
-    full = {name for name, (cols, where) in _declared().items() if "owner_id" in cols and where is None}
-    assert full == {"ix_customers_report"}
-
-
-@pytest.mark.parametrize("sql", [
-    "SELECT id FROM customers WHERE owner_id IN (SELECT id FROM users) AND deleted_at IS NULL "
-    "AND level != 'invalid' AND next_followup_on <= '2026-01-01'",
-    "SELECT id, owner_id FROM customers WHERE owner_id IS NOT NULL AND deleted_at IS NULL AND level NOT IN ('won') "
-    "AND (owned_since IS NULL OR owned_since < '2026-01-01') AND (last_followup_at IS NULL OR last_followup_at < '2026-01-01')",
-    "SELECT id FROM customers WHERE owner_id = 1 AND deleted_at IS NULL AND level != 'invalid' "
-    "AND last_followup_at IS NULL",
-])
-def test_owner_queries_can_use_the_partial_owner_indexes(db, sql: str) -> None:
+def test_the_owner_and_the_clock_live_only_in_customer_owners(db) -> None:
+    """A sweep rewrites the customer_owners row and the two owner indexes, never a page of customers."""
     db.open()
     con = sqlite3.connect(db.path)
-    plan = " ".join(str(r[-1]) for r in con.execute("EXPLAIN QUERY PLAN " + sql))
+    customer_columns = {r[1] for r in con.execute("PRAGMA table_info(customers)")}
+    owner_columns = [r[1] for r in con.execute("PRAGMA table_info(customer_owners)")]
     con.close()
-    assert re.search(r"INDEX ix_customers_owner_(due|clock)", plan), plan
+    assert not customer_columns & {"owner_id", "owned_since", "last_followup_at"}
+    assert owner_columns == ["customer_id", "owner_id", "owned_since", "last_followup_at"]
+    assert _declared("CustomerOwner") == {
+        "ix_customer_owners_owner": (("owner_id",), None),
+        "ix_customer_owners_clock": (("owner_id", "last_followup_at", "owned_since"), "owner_id is not null")}
+
+
+OWNED = "customer_owners o JOIN customers c ON c.id = o.customer_id"
+
+
+@pytest.mark.parametrize(("sql", "index"), [
+    # the sweep: owned customers whose clock ran out (remind)
+    (f"SELECT o.customer_id, o.owner_id FROM {OWNED} WHERE o.owner_id IS NOT NULL AND c.deleted_at IS NULL "
+     "AND c.level NOT IN ('won', 'invalid') AND (o.owned_since IS NULL OR o.owned_since < '2026-01-01') "
+     "AND (o.last_followup_at IS NULL OR o.last_followup_at < '2026-01-01')", "ix_customer_owners_clock"),
+    # the agenda: a user's idle customers, oldest first, and the ones never followed up
+    (f"SELECT c.id FROM {OWNED} WHERE o.owner_id = 1 AND c.deleted_at IS NULL AND c.level != 'invalid' "
+     "AND o.last_followup_at < '2026-01-01' ORDER BY o.last_followup_at LIMIT 50", "ix_customer_owners_clock"),
+    (f"SELECT c.id FROM {OWNED} WHERE o.owner_id = 1 AND c.deleted_at IS NULL AND o.last_followup_at IS NULL",
+     "ix_customer_owners_clock"),
+    # access.owned_by / in_pool, and the import's owner caps
+    ("SELECT id FROM customers WHERE id IN (SELECT customer_id FROM customer_owners WHERE owner_id = 1) "
+     "AND deleted_at IS NULL", "ix_customer_owners_owner"),
+    ("SELECT id FROM customers WHERE id IN (SELECT customer_id FROM customer_owners WHERE owner_id IS NULL) "
+     "AND level != 'invalid' ORDER BY id LIMIT 50", "ix_customer_owners_owner"),
+    (f"SELECT o.owner_id, count(*) FROM {OWNED} WHERE o.owner_id IN (1, 2) AND c.deleted_at IS NULL "
+     "GROUP BY o.owner_id", "ix_customer_owners_owner"),
+    # reports: a created_at window or the customers won in one, grouped by owner (owner by primary key)
+    (f"SELECT o.owner_id, count(*) FROM {OWNED} WHERE c.created_at >= '2026-01-01' AND c.created_at < '2026-02-01' "
+     "AND c.deleted_at IS NULL GROUP BY o.owner_id", "ix_customers_report"),
+    (f"SELECT o.owner_id, count(*) FROM {OWNED} WHERE c.won_on >= '2026-01-01' AND c.won_on < '2026-02-01' "
+     "AND c.deleted_at IS NULL GROUP BY o.owner_id", "ix_customers_won"),
+])
+def test_owner_and_report_queries_use_the_new_index_set(db, sql: str, index: str) -> None:
+    db.open()
+    con = sqlite3.connect(db.path)
+    plan = " | ".join(str(r[-1]) for r in con.execute("EXPLAIN QUERY PLAN " + sql))
+    con.close()
+    assert f"INDEX {index} " in plan, plan
+    assert not re.search(r"SCAN (c|o|customers|customer_owners)\b", plan), plan
 
 
 def test_the_upgrade_keeps_payment_deliveries_under_their_new_family(db_path) -> None:

@@ -100,3 +100,46 @@ def test_the_caption_says_plus_when_the_count_stopped(cli, monkeypatch) -> None:
     assert "2 of 5+ shown" in cli("customer", "list", "--limit", "2").output
     monkeypatch.setattr(customers, "COUNT_LIMIT", 100)
     assert f"2 of {len(NAMES) + 1} shown" in cli("customer", "list", "--limit", "2").output
+
+
+def test_owner_and_idle_filters_match_the_customers_own_rows(db, make_user, make_customer, clock) -> None:
+    """The owner, visibility and idle conditions (customer_owners, read row by row or led by the owner index) pick
+    exactly the customers that a check of each loaded customer picks."""
+    from datetime import timedelta
+
+    from crm_cli import pool
+    from crm_cli.access import can_see
+    from crm_cli.db.models import Customer
+
+    make_user("li.na", role="manager")
+    make_user("wang", role="rep", manager="li.na")
+    make_user("chen", role="rep")
+    owners = ["boss", "wang", "chen", "pool", "li.na", "wang", "pool", "chen"]
+    ids = [make_customer(f"客户{i}", owner=o, level="invalid" if i == 6 else "potential").id
+           for i, o in enumerate(owners)]
+    with db.write() as session:
+        for n, cid in enumerate(ids):
+            c = session.get(Customer, cid)
+            c.last_followup_at = None if n % 3 == 0 else clock.now - timedelta(days=10 * n)
+            c.deleted_at = clock.now if n == 5 else None
+        pool.share(session, user=get_user(session, "chen"), clock=clock, customer=session.get(Customer, ids[2]),
+                   with_user=get_user(session, "wang"))
+    with db.read() as session:
+        every = list(session.exec(customers.select(Customer)))
+        ids_of = {name: get_user(session, name).id for name in ("wang", "chen")}
+        for username in ("boss", "li.na", "wang", "chen"):
+            user = get_user(session, username)
+            for owner, idle in itertools.product(["all", "me", "pool", "wang", "chen"], [None, 0, 25]):
+                cutoff = clock.day_start(clock.today - timedelta(days=idle)) if idle is not None else None
+                wanted_owner = user.id if owner == "me" else None if owner in ("all", "pool") else ids_of[owner]
+                want = sorted(
+                    c.id for c in every
+                    if c.deleted_at is None and can_see(user, c, session)
+                    and (owner == "all" or (c.owner_id is None if owner == "pool" else c.owner_id == wanted_owner))
+                    and (cutoff is None or c.last_followup_at is None or c.last_followup_at < cutoff))
+                for limit in (None, 2):
+                    query = CustomerQuery(owner=owner, idle_days=idle, limit=limit)
+                    got = [c.id for c in customers.list_customers(session, query, user=user, clock=clock)]
+                    assert got == want[:limit], (username, owner, idle, limit)
+                    found, total, _more = customers.list_customers_counted(session, query, user=user, clock=clock)
+                    assert total in (None, len(want)), (username, owner, idle, limit)

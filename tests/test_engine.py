@@ -163,3 +163,97 @@ def test_optimize_waits_for_the_write_lock_and_gives_up_quietly_when_it_stays_ta
     stats = sqlite3.connect(db_path).execute("SELECT count(*) FROM sqlite_stat1").fetchone()[0]
     assert stats > 0
     waiting.dispose()
+
+
+def _populate_0009(path: Path) -> None:
+    """A file at schema 0009 (owner and clock still columns of customers): an owned customer followed up, a pool
+    customer followed up before it went back, an owned customer never followed up, a deleted one."""
+    from crm_cli.db.engine import make_engine
+
+    engine = make_engine(path)
+    with engine.begin() as conn:
+        run_migrations(conn, target="0009")
+    engine.dispose()
+    con = sqlite3.connect(path)
+    con.executemany("INSERT INTO users (id, username, display_name, role, active) VALUES (?, ?, ?, ?, 1)",
+                    [(1, "boss", "Boss", "admin"), (2, "wang", "Wang", "rep")])
+    con.executemany(
+        "INSERT INTO customers (id, name, level, stars, is_target, owner_id, owned_since, last_followup_at, "
+        "next_followup_on, deleted_at, search_text) VALUES (?, ?, ?, 3, 0, ?, ?, ?, ?, ?, ?)", [
+            (row[0], row[1], "intent", *row[2:6], row[6], row[1]) for row in OLD_CUSTOMERS])
+    con.execute("INSERT INTO contacts (customer_id, name, is_primary) VALUES (1, '王强', 1)")
+    con.execute("INSERT INTO followups (customer_id, user_id, at, method, content) "
+                "VALUES (1, 2, '2026-11-20 07:30:00.000000', 'phone', 'called')")
+    con.commit()
+    con.close()
+
+
+# id, name, owner_id, owned_since, last_followup_at, next_followup_on, deleted_at
+OLD_CUSTOMERS = [
+    (1, "明达电子一号", 2, "2026-10-01 02:00:00.000000", "2026-11-20 07:30:00.000000", "2026-12-01", None),
+    (2, "华信贸易", None, None, "2026-09-01 01:00:00.000000", None, None),
+    (3, "远航物流", 1, "2026-11-01 00:00:00.000000", None, None, None),
+    (4, "明达电子二号", 2, "2026-08-01 00:00:00.000000", None, None, "2026-11-02 00:00:00.000000"),
+]
+
+
+def test_upgrading_0009_moves_owners_and_clocks_to_customer_owners(db_path: Path) -> None:
+    _populate_0009(db_path)
+    db = Database(db_path)
+    db.open()
+    assert db.upgraded_from_backup is not None
+    con = sqlite3.connect(db_path)
+    assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == HEAD
+    assert con.execute("SELECT customer_id, owner_id, owned_since, last_followup_at FROM customer_owners "
+                       "ORDER BY customer_id").fetchall() == [row[:1] + row[2:5] for row in OLD_CUSTOMERS]
+    assert con.execute("SELECT id, name, next_followup_on, deleted_at FROM customers ORDER BY id").fetchall() == [
+        (row[0], row[1], row[5], row[6]) for row in OLD_CUSTOMERS]
+    columns = {r[1] for r in con.execute("PRAGMA table_info(customers)")}
+    assert not columns & {"owner_id", "owned_since", "last_followup_at"}
+    indexes = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                                         "AND tbl_name IN ('customers', 'customer_owners')")}
+    assert {"ix_customer_owners_owner", "ix_customer_owners_clock", "ix_customers_report"} <= indexes
+    assert not indexes & {"ix_customers_owner_due", "ix_customers_owner_clock"}
+    assert [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("contacts", "followups")] == [1, 1]
+    assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
+    from crm_cli.db.models import Customer
+
+    with db.read() as session:
+        first = session.get(Customer, 1)
+        assert (first.owner_id, first.owned_since.isoformat(), first.last_followup_at.isoformat()) == (
+            2, "2026-10-01T02:00:00+00:00", "2026-11-20T07:30:00+00:00")
+        assert (session.get(Customer, 2).owner_id, session.get(Customer, 3).last_followup_at) == (None, None)
+
+
+def _fts(db: Database, text_: str) -> list[int]:
+    from sqlalchemy import text
+
+    with db.read() as session:
+        return sorted(session.execute(text("SELECT rowid FROM customers_fts WHERE customers_fts MATCH :q"),
+                                      {"q": f'"{text_}"'}).scalars())
+
+
+def test_after_the_0010_upgrade_search_finds_old_rows_and_its_triggers_follow_changes(db_path: Path) -> None:
+    from sqlalchemy import text
+
+    from crm_cli.db.models import Customer
+
+    _populate_0009(db_path)
+    db = Database(db_path)
+    assert _fts(db, "明达电子") == [1, 4]  # rows written before the rebuild: rowids kept
+    with db.read() as session:
+        triggers = set(session.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                            "AND tbl_name = 'customers'")).scalars())
+    assert triggers == {"customers_fts_ai", "customers_fts_ad", "customers_fts_au"}
+    with db.write() as session:
+        session.add(Customer(id=5, name="新来的公司", level="potential", search_text="新来的公司", owner_id=2))
+        session.get(Customer, 3).search_text = "远航国际物流"
+    assert (_fts(db, "新来的"), _fts(db, "远航国际"), _fts(db, "远航物流")) == ([5], [3], [])
+    with db.write() as session:
+        session.delete(session.get(Customer, 5))
+        session.execute(text("INSERT INTO customers_fts(customers_fts) VALUES ('integrity-check')"))
+    assert _fts(db, "新来的") == []
+    with db.read() as session:
+        assert session.execute(text("SELECT count(*) FROM customer_owners")).scalar() == 4  # row 5's went with it

@@ -445,6 +445,73 @@ def test_undo_removes_created_and_reverts_updated(tmp_path: Path, cli: Any, db: 
     assert cli("import", "undo", str(batch)).exit_code == 4
 
 
+def owner_rows(db: Any) -> dict[int, tuple[Any, ...]]:
+    from crm_cli.db.models import CustomerOwner
+
+    with db.read() as session:
+        return {o.customer_id: (o.owner_id, o.owned_since, o.last_followup_at)
+                for o in session.exec(select(CustomerOwner))}
+
+
+def test_an_update_with_a_newer_follow_up_moves_the_clock_and_undo_puts_it_back(
+        tmp_path: Path, db: Any, clock: Any, make_user: Any, make_customer: Any) -> None:
+    from crm_cli import importer
+    from crm_cli.users import get_user
+
+    wang = make_user("wang", role="rep")
+    old = make_customer("明达电子", code="C1", owner="wang")
+    earlier = datetime(2026, 11, 2, 1, 0, tzinfo=clock.now.tzinfo)
+    with db.write() as session:
+        session.get(Customer, old.id).last_followup_at = earlier
+    before = owner_rows(db)[old.id]
+    assert before[0] == wang.id and before[1] is not None and before[2] == earlier
+    rows = [["客户名称", "客户编号", "跟进时间", "跟进内容"], ["明达电子", "C1", "2026-11-20 15:30", "回访"],
+            ["华信贸易", "C2", None, None]]
+    result = run(db, clock, xlsx(tmp_path / "u.xlsx", rows), on_duplicate="update")
+    assert (result.created, result.updated) == (1, 1)
+    after = owner_rows(db)
+    assert sorted(after) == [c.id for c in customers(db)]  # every customer, the new one too, has its row
+    assert after[old.id] == (wang.id, before[1], datetime(2026, 11, 20, 7, 30, tzinfo=clock.now.tzinfo))
+    with db.write() as session:
+        undone = importer.undo_batch(session, user=get_user(session, "boss"), clock=clock, batch_id=result.batch)
+    assert (undone.deleted, undone.reverted) == (1, 1)
+    assert owner_rows(db) == {old.id: before}  # the created customer's row is gone, the clock is back
+
+
+def test_an_update_with_an_older_follow_up_leaves_the_clock(tmp_path: Path, db: Any, clock: Any,
+                                                            make_customer: Any) -> None:
+    old = make_customer("明达电子", code="C1")
+    later = datetime(2026, 11, 21, 1, 0, tzinfo=clock.now.tzinfo)
+    with db.write() as session:
+        session.get(Customer, old.id).last_followup_at = later
+    rows = [["客户名称", "客户编号", "跟进时间", "跟进内容"], ["明达电子", "C1", "2026-10-20 15:30", "旧的回访"]]
+    result = run(db, clock, xlsx(tmp_path / "u.xlsx", rows), on_duplicate="update")
+    assert (result.updated, result.followups_created) == (1, 1)
+    assert owner_rows(db)[old.id][2] == later
+
+
+def test_the_cap_counts_live_customers_through_their_owner_rows(tmp_path: Path, db: Any, clock: Any,
+                                                                 make_user: Any, make_customer: Any) -> None:
+    from sqlalchemy import text
+
+    from crm_cli.settings import set_setting
+
+    make_user()
+    wang = make_user("wang", role="rep")
+    li = make_user("li", role="rep")
+    make_customer("甲", owner="wang")
+    gone = make_customer("乙", owner="wang")
+    make_customer("丙", owner="li")
+    with db.write() as session:
+        set_setting(session, "pool.max_owned", 2)
+        session.execute(text("UPDATE customers SET deleted_at = created_at WHERE id = :id"), {"id": gone.id})
+    rows = [["客户名称", "地区", "行业"], ["A", "x", "y"], ["B", "x", "y"], ["C", "x", "y"]]
+    result = run(db, clock, xlsx(tmp_path / "a.xlsx", rows), round_robin=["wang", "li"])
+    assert result.created == 2 and len(result.errors) == 1  # wang has room for one, li for one
+    owners = {c.name: c.owner_id for c in customers(db)}
+    assert [owners.get(n) for n in "ABC"] == [wang.id, li.id, None]
+
+
 def test_undo_refuses_records_changed_since_and_lists_them(tmp_path: Path, cli: Any, db: Any) -> None:
     path = xlsx(tmp_path / "a.xlsx", [["客户名称", "客户编号", "地区"], ["甲", "C1", "x"], ["乙", "C2", "y"]])
     batch = json.loads(cli("import", str(path), "--json").stdout)["batch"]

@@ -159,7 +159,7 @@ def test_setting_indexes_aside_writes_exactly_what_the_plain_inserts_write(
     assert spy_aside == []
     monkeypatch.setattr(importer, "REBUILD_INDEXES_MIN", 0)
     fast_result, fast = imported(tmp_path, "fast.db", on_duplicate=on_duplicate, keep_unknown=True)
-    assert spy_aside == [["audit_log", "contacts", "customer_tokens", "customers", "followups"]]
+    assert spy_aside == [["audit_log", "contacts", "customer_owners", "customer_tokens", "customers", "followups"]]
     assert plain_result.as_dict() == fast_result.as_dict()
     assert (fast_result.created, len(fast_result.errors)) == (47 if on_duplicate == "create" else 44, 3)
     assert any(r[1] == "ix_customers_name_key" for r in fast["sqlite_stat1"])  # statistics kept
@@ -194,6 +194,23 @@ def test_the_sheet_covers_its_traps(tmp_path: Path) -> None:
                                                                     (12, "same phone")]
     assert len(data["customers"]) == 2 + 47 and len(data["contacts"]) == 1 + 6 + 40 and len(data["followups"]) == 3
     assert {r[2] for r in data["customers"]} >= {"广州華信貿易有限公司", "ACME Widgets, Inc.", "明达电子科技(深圳)有限公司"}
+
+
+def test_every_imported_customer_gets_its_owner_row_with_owner_clock_and_follow_up(tmp_path: Path) -> None:
+    result, data = imported(tmp_path, "o.db", on_duplicate="create")
+    con = sqlite3.connect(tmp_path / "o.db")
+    rows = {name: row for name, *row in con.execute(
+        "SELECT c.name, u.username, o.owned_since, o.last_followup_at, "
+        "(SELECT max(f.at) FROM followups f WHERE f.customer_id = c.id) FROM customers c "
+        "JOIN customer_owners o ON o.customer_id = c.id LEFT JOIN users u ON u.id = o.owner_id")}
+    con.close()
+    assert sorted(r[0] for r in data["customer_owners"]) == sorted(r[0] for r in data["customers"])
+    stamp = "2026-11-23 02:00:07.123456"
+    mingda, acme = rows["深圳市明达电子科技有限公司"], rows["ACME Widgets, Inc."]
+    assert mingda[:2] == ["wang", stamp] and mingda[2] == mingda[3] is not None  # the latest of its 2 follow-ups
+    assert acme[:2] == [None, None] and acme[2] == acme[3] is not None  # "pool" in the owner column
+    assert rows["杭州远航物流"] == ["li", stamp, None, None]
+    assert rows["东方0号实业有限公司"] == ["boss", stamp, None, None]  # no owner in the row: the importer
 
 
 def _search_text_reference(*parts: Any) -> str:

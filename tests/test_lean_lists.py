@@ -80,3 +80,27 @@ def test_list_of_columns_equals_the_full_list(db, make_customer, make_user, cloc
                 assert [r.id for r in plain] == [c.id for c in customers.list_customers(session, q, user=user,
                                                                                          clock=clock)]
             assert len(customers.list_customers(session, customers.CustomerQuery(), user=user, clock=clock)) > 1
+
+
+def test_the_agenda_is_the_same_led_by_the_date_or_by_the_owner(db, make_customer, make_user, clock) -> None:
+    """A short agenda of a user who owns many customers walks the dates and checks the owner (crm_cli.agenda
+    ._owns_many); a long one reads the owner's customers: both give the same customers, in the same order, and
+    none of another owner's."""
+    make_user("wang", role="rep")
+    today, now = clock.today, clock.now
+    for n in range(16):
+        owner = "wang" if n % 4 else "boss"  # boss's customers lie between wang's on every date
+        c = make_customer(f"议程{n}", owner=owner)
+        with db.write() as session:
+            row = session.get(Customer, c.id)
+            row.next_followup_on = (today, today - timedelta(days=n % 3 + 1), None)[n % 3]
+            row.last_followup_at = None if n % 2 else now - timedelta(days=40 + n)
+    with db.read() as session:
+        wang = get_user(session, "wang")
+        assert agenda._owns_many(session, wang.id, page=2) and not agenda._owns_many(session, wang.id, page=50)
+        long = agenda.today_agenda(session, user=wang, clock=clock, idle_days=30, limit=50)
+        short = agenda.today_agenda(session, user=wang, clock=clock, idle_days=30, limit=2)
+        for section in ("due_today", "overdue", "never_contacted", "idle"):
+            assert [c.id for c in getattr(short, section)] == [c.id for c in getattr(long, section)][:2], section
+            assert all(c.owner_id == wang.id for c in getattr(long, section)), section
+            assert len(getattr(long, section)) >= 2, section

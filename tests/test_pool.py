@@ -204,3 +204,67 @@ def test_a_manager_edits_the_team_customers_but_a_rep_not_a_shared_one(team, mak
     team("customer", "share", "shared", "--with", "wang", user="chen")
     result = team("customer", "edit", "shared", "--stars", "2", user="wang")
     assert result.exit_code == 4 and "not yours" in result.stderr
+
+
+def _stale(db, cid):
+    from crm_cli.db.models import Customer
+
+    with db.read() as session:  # a copy loaded before another session's change commits
+        stale = session.get(Customer, cid)
+        session.expunge(stale)
+    return stale
+
+
+def test_claiming_a_customer_deleted_meanwhile_is_refused(team, make_customer, db) -> None:
+    from crm_cli import pool
+    from crm_cli.customers import delete_customer
+    from crm_cli.db.models import Customer
+    from crm_cli.errors import Conflict
+    from crm_cli.users import get_user
+
+    cid = make_customer("明达", owner="pool").id
+    clock = Clock(FIXED_NOW, TZ)
+    stale = _stale(db, cid)
+    with db.write() as session:
+        delete_customer(session, user=get_user(session, "boss"), clock=clock, customer=session.get(Customer, cid))
+    with db.write() as session:
+        stale = session.merge(stale, load=False)
+        with pytest.raises(Conflict, match="just deleted"):
+            pool.claim(session, user=get_user(session, "wang"), clock=clock, customers=[stale])
+    assert _owner_of(db, cid) is None
+
+
+def test_releasing_a_customer_that_changed_hands_meanwhile_changes_nothing(team, make_customer, db) -> None:
+    from crm_cli import pool
+    from crm_cli.errors import Conflict
+    from crm_cli.users import get_user
+
+    cid = make_customer("明达", owner="wang").id
+    clock = Clock(FIXED_NOW, TZ)
+    stale = _stale(db, cid)
+    assert team("customer", "transfer", str(cid), "--to", "chen", user="li.na").exit_code == 0
+    with db.write() as session:
+        stale = session.merge(stale, load=False)
+        with pytest.raises(Conflict, match="changed hands meanwhile: it belongs to chen"):
+            pool.release(session, user=get_user(session, "li.na"), clock=clock, customer=stale, reason="idle")
+    assert _owner_of(db, cid) == _user_id(db, "chen")
+    with db.read() as session:
+        assert [e.kind for e in pool.history(session, cid)] == ["add", "transfer"]
+
+
+def test_owned_count_leaves_out_deleted_customers_and_other_owners(team, make_customer, db) -> None:
+    from crm_cli import pool
+    from crm_cli.customers import delete_customer
+    from crm_cli.db.models import Customer
+    from crm_cli.users import get_user
+
+    kept = make_customer("甲", owner="wang").id
+    gone = make_customer("乙", owner="wang").id
+    make_customer("丙", owner="chen")
+    make_customer("丁", owner="pool")
+    with db.write() as session:
+        delete_customer(session, user=get_user(session, "boss"), clock=Clock(FIXED_NOW, TZ),
+                        customer=session.get(Customer, gone))
+    with db.read() as session:
+        assert pool.owned_count(session, _user_id(db, "wang")) == 1
+    assert kept

@@ -417,7 +417,7 @@ def test_pool_warnings_with_a_limit_are_the_ones_due_first(reps, make_customer, 
 
     from sqlalchemy import update
 
-    from crm_cli.db.models import Customer
+    from crm_cli.db.models import Customer, CustomerOwner
     from crm_cli.remind import pool_warning_alerts
 
     def at(day: int) -> datetime:
@@ -430,8 +430,9 @@ def test_pool_warnings_with_a_limit_are_the_ones_due_first(reps, make_customer, 
     ids = [make_customer(f"客户{n}号", owner="wang").id for n in range(len(setups))]
     with db.write() as s:
         for cid, (since, last, level) in zip(ids, setups, strict=True):
-            s.execute(update(Customer).where(Customer.id == cid)
-                      .values(owned_since=since, last_followup_at=last, level=level))
+            s.execute(update(Customer).where(Customer.id == cid).values(level=level))
+            s.execute(update(CustomerOwner).where(CustomerOwner.customer_id == cid)
+                      .values(owned_since=since, last_followup_at=last))
     clock = Clock(datetime(2026, 11, 20, 2, 0, tzinfo=UTC), TZ)
     with db.read() as s:
         full = sorted(pool_warning_alerts(s, clock, 0, None), key=lambda a: (a.due, a.customer_id))

@@ -102,23 +102,13 @@ def mark_delivered(session: Any, keys: Sequence[tuple[int, str, str, date]], at:
 
 _sweep = Table(
     "tmp_sweep", _tmp_meta,
-    Column("id", Integer, primary_key=True), Column("owner_id", Integer), Column("reason", String),
-    prefixes=["TEMPORARY"],
+    Column("id", Integer, primary_key=True), Column("owner_id", Integer), Column("name", String),
+    Column("reason", String), prefixes=["TEMPORARY"],
 )  # fmt: skip
 
 
-def load_sweep(session: Any, rows: Sequence[tuple[int, int, str]]) -> Table:
-    """The customers a sweep takes, (id, owner_id, reason), in a temporary table for set-based statements."""
-    conn = session.connection()
-    _sweep.create(conn, checkfirst=True)
-    dbapi = conn.connection.driver_connection
-    dbapi.execute("DELETE FROM tmp_sweep")
-    dbapi.executemany("INSERT INTO tmp_sweep (id, owner_id, reason) VALUES (?, ?, ?)", rows)
-    return _sweep
-
-
 def fill_sweep(session: Any, source: Any) -> Table:
-    """The customers a sweep takes, from ``source`` (a SELECT of id, owner_id, reason), in the temporary table by
+    """The customers a sweep takes, from ``source`` (a SELECT of id, owner_id, name, reason), in the temporary table by
     ``INSERT ... SELECT``."""
     conn = session.connection()
     _sweep.create(conn, checkfirst=True)
@@ -126,16 +116,16 @@ def fill_sweep(session: Any, source: Any) -> Table:
     # ~10 MB, which would spill to a temporary file while they are written and be read back from it three times.
     conn.connection.driver_connection.execute("PRAGMA temp.cache_size = -65536")
     conn.execute(_sweep.delete())
-    conn.execute(insert(_sweep).from_select(["id", "owner_id", "reason"], source))
+    conn.execute(insert(_sweep).from_select(["id", "owner_id", "name", "reason"], source))
     return _sweep
 
 
-def sweep_rows(session: Any) -> list[tuple[int, int, str]]:
-    """The rows of the temporary sweep table as plain tuples (id, owner_id, reason), ordered by owner and id
+def sweep_rows(session: Any) -> list[tuple[int, int, str, str]]:
+    """The rows of the temporary sweep table as plain tuples (id, owner_id, name, reason), ordered by owner and id
     (the order of the report), sorted by SQLite and read through the DBAPI cursor: for 100k rows that is 0.1 s
     where reading SQLAlchemy rows and sorting them in Python takes 0.3 s."""
     dbapi = session.connection().connection.driver_connection
-    return dbapi.execute("SELECT id, owner_id, reason FROM tmp_sweep ORDER BY owner_id, id").fetchall()  # type: ignore[no-any-return]
+    return dbapi.execute("SELECT id, owner_id, name, reason FROM tmp_sweep ORDER BY owner_id, id").fetchall()  # type: ignore[no-any-return]
 
 
 def enlarge_cache(session: Any, mib: int = 256) -> None:

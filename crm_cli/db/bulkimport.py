@@ -173,12 +173,14 @@ def replace_tokens(session: Session, table: Table, rows: list[tuple[str, int]], 
         conn.exec_driver_sql(f"INSERT INTO {table.name} (token, customer_id) VALUES (?, ?)", part)
 
 
-def update_rows(session: Session, table: Table, rows: list[dict[str, Any]], columns: Iterable[str]) -> None:
-    """``UPDATE table SET col = :col ... WHERE id = :_id`` for every row (each dict holds ``_id`` and the columns)."""
+def update_rows(session: Session, table: Table, rows: list[dict[str, Any]], columns: Iterable[str], *,
+                key: str = "id") -> None:
+    """``UPDATE table SET col = :col ... WHERE <key> = :_id`` for every row (each dict holds ``_id`` and the
+    columns; other keys are ignored)."""
     cols = list(columns)
     if not rows:
         return
-    stmt = update(table).where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in cols})
+    stmt = update(table).where(table.c[key] == bindparam("_id")).values({c: bindparam(c) for c in cols})
     for part in chunks(rows, 20000):
         session.connection().execute(stmt, list(part))
 
@@ -219,10 +221,22 @@ def select_by_ids(session: Session, table: Table, ids: Iterable[int], column: st
     return out
 
 
-def delete_ids(session: Session, table: Table, ids: Iterable[int]) -> int:
+def select_with_owners(session: Session, table: Table, owners: Table, ids: Iterable[int]) -> list[dict[str, Any]]:
+    """The rows of ``table`` (customers) whose id is one of ``ids``, each with the columns of its ``owners`` row
+    (customer_owners: owner_id, owned_since, last_followup_at): one query per chunk of ids, joined by primary key."""
+    wanted = sorted(set(ids))
+    stmt = select(table, *(c for c in owners.c if c.name != "customer_id")).join(
+        owners, owners.c.customer_id == table.c.id)
+    out: list[dict[str, Any]] = []
+    for part in chunks(wanted):
+        out.extend(dict(r._mapping) for r in session.execute(stmt.where(table.c.id.in_(list(part)))))
+    return out
+
+
+def delete_ids(session: Session, table: Table, ids: Iterable[int], column: str = "id") -> int:
     from sqlalchemy import delete
 
     total = 0
     for part in chunks(sorted(set(ids))):
-        total += session.execute(delete(table).where(table.c.id.in_(list(part)))).rowcount or 0  # type: ignore[attr-defined]
+        total += session.execute(delete(table).where(table.c[column].in_(list(part)))).rowcount or 0  # type: ignore[attr-defined]
     return total
