@@ -31,15 +31,17 @@ ADMIN, MANAGER, REP = "zhang.wei", "li.na", "wang.fang"
 CUSTOMERS = re.compile(r"\bcustomer(s|_owners)\b")
 TABLES = ("customers", "customer_owners")
 # The index set of migration 0010, and scenarios (label prefixes) expected to use each index: the owner and the
-# follow-up clock are read from customer_owners (the sweep, idle customers, "mine", the pool, import caps), the
-# report windows from customers' covering indexes with the owner by primary key.
+# follow-up clock are read from customer_owners (idle and never-contacted customers, alerts, "mine", the pool,
+# import caps), the report windows from customers' covering indexes with the owner by primary key. The sweep itself
+# may scan customers instead: on bench's 100k.db a sweep with 30/90-day cutoffs takes 63k of the 85k owned
+# customers, and the scan (0.2 s of CPU) beats walking ix_customer_owners_clock with a lookup per candidate (0.4 s).
 EXPECTED: dict[str, tuple[str, ...]] = {
-    "ix_customer_owners_clock": ("remind (sweep + deliver)", "remind --all --dry-run", "today"),
-    "ix_customer_owners_owner": ("customer list --owner me", "dashboard mine", "import --round-robin"),
+    "ix_customer_owners_clock": ("today", "remind --all --dry-run", "dashboard open+home"),
+    "ix_customer_owners_owner": ("customer list --owner me", "pool list", "dashboard mine", "import --round-robin"),
     "ix_customers_report": ("report ",),
-    "ix_customers_won": ("report ",),
+    "ix_customers_won": ("report funnel",),
     "ix_customers_next_followup_on": ("customer list --due overdue",),
-    "ix_customers_name_key": ("customer add", "import --round-robin"),
+    "ix_customers_name_key": ("import --round-robin",),
 }
 
 

@@ -52,13 +52,14 @@ def owned_by(owners: Any) -> Any:
     ix_customer_owners_owner for the ids and finds each customer by rowid."""
     o = OWNERS.c
     which = o.owner_id == owners if isinstance(owners, int) else o.owner_id.in_(owners)
-    return Customer.id.in_(select(o.customer_id).where(which))  # type: ignore[union-attr]
+    # correlate(None): the subquery stands alone even when the outer query joins customer_owners too.
+    return Customer.id.in_(select(o.customer_id).where(which).correlate(None))  # type: ignore[union-attr]
 
 
 def in_pool() -> Any:
     """Condition on customers: in the public pool (no owner)."""
     o = OWNERS.c
-    return Customer.id.in_(select(o.customer_id).where(o.owner_id.is_(None)))  # type: ignore[union-attr]
+    return Customer.id.in_(select(o.customer_id).where(o.owner_id.is_(None)).correlate(None))  # type: ignore[union-attr]
 
 
 def owner_of(column: str = "owner_id") -> Any:
@@ -66,7 +67,8 @@ def owner_of(column: str = "owner_id") -> Any:
     scalar subquery: one primary-key lookup per row. For a select list or a filter checked on rows found
     otherwise; to search or group by owner, join (``join_owner``)."""
     o = OWNERS.c
-    return select(o[column]).where(o.customer_id == Customer.id).scalar_subquery()
+    # correlate_except: customer_owners stays inside even when the outer query joins it too.
+    return select(o[column]).where(o.customer_id == Customer.id).correlate_except(OWNERS).scalar_subquery()
 
 
 def join_owner(stmt: Any, customers: Any = None) -> Any:
@@ -91,9 +93,9 @@ def shared_with(session: Any, customer: Customer) -> list[str]:
 def visible_clause(user: User, *, indexed: bool = True) -> Any:
     """A SQL condition on ``customers`` that keeps what ``user`` may see (deleted customers excluded elsewhere).
 
-    ``indexed=False`` writes the owner as ``+owner_id``: SQLite then filters rows with the rule instead of
-    gathering every visible customer through the owner indexes (one table lookup each, then a sort). Right for
-    a substring search, whose rows are best found by a scan in id order that stops after the first page."""
+    ``indexed=False`` checks the rule row by row (one primary-key lookup in customer_owners per row) instead of
+    gathering every visible customer through ix_customer_owners_owner (one table lookup each, then a sort). Right
+    for a substring search, whose rows are best found by a scan in id order that stops after the first page."""
     if user.role in SEE_ALL:
         return true()
     assert user.id is not None
@@ -103,7 +105,8 @@ def visible_clause(user: User, *, indexed: bool = True) -> Any:
         o = OWNERS.c
         owner = o.owner_id == mine if isinstance(mine, int) else o.owner_id.in_(mine)
         here = select(o.customer_id).where(
-            o.customer_id == Customer.id, or_(owner, and_(o.owner_id.is_(None), Customer.level != "invalid")))
+            o.customer_id == Customer.id, or_(owner, and_(o.owner_id.is_(None), Customer.level != "invalid"))
+        ).correlate_except(OWNERS)
         return or_(here.exists(), _shared_with(user))
     return or_(owned_by(mine), and_(in_pool(), Customer.level != "invalid"), _shared_with(user))
 
