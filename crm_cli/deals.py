@@ -266,7 +266,7 @@ class DealQuery:
 
 def list_deals(session: Session, query: DealQuery, *, user: User, clock: Clock) -> list[tuple[Deal, Customer]]:
     stmt = (select(Deal, Customer).join(Customer, col(Customer.id) == Deal.customer_id)
-            .where(visible_clause(user), col(Customer.deleted_at).is_(None)))
+            .where(visible_clause(user, indexed=False), col(Customer.deleted_at).is_(None)))
     if query.customer is not None:
         stmt = stmt.where(Deal.customer_id == query.customer.id)
     if query.stage:
@@ -332,7 +332,7 @@ def funnel(session: Session, *, user: User, clock: Clock, since: date | None = N
     all_stages = stages(session)
     order = {s.key: s.position for s in all_stages}
     stmt = (select(Deal.id, Deal.stage).join(Customer, col(Customer.id) == Deal.customer_id)
-            .where(visible_clause(user), col(Customer.deleted_at).is_(None)))
+            .where(visible_clause(user, indexed=False), col(Customer.deleted_at).is_(None)))
     if since is not None:
         stmt = stmt.where(col(Deal.created_at) >= clock.day_start(since))
     ids = [deal_id for deal_id, _stage in session.exec(stmt)]

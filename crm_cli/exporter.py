@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlmodel import Session
 
-from crm_cli.access import OWNERS, join_owner
+from crm_cli.access import OWNERS
 from crm_cli.customers import CustomerQuery, query_conditions
 from crm_cli.dates import Clock
 from crm_cli.db.models import Contact, Customer, FollowUp, User
@@ -71,8 +71,11 @@ def export_customers(
     counts = {"customers": 0, "contacts": 0, "followups": 0}
     ids: list[int] = []
 
-    # The owner lives in customer_owners: joined by primary key (every customer has its row).
-    rows = session.execute(join_owner(select(customers_t, OWNERS.c.owner_id).select_from(customers_t), customers_t)
+    # The owner lives in customer_owners, joined by primary key (every customer has its row). An alias: the
+    # conditions' own subqueries on customer_owners (visibility, idle) must not correlate to this join.
+    owners_t = OWNERS.alias("owner_row")
+    rows = session.execute(select(customers_t, owners_t.c.owner_id)
+                           .join(owners_t, owners_t.c.customer_id == customers_t.c.id)
                            .where(cond).order_by(customers_t.c.id))
     custom_keys: list[str] = []
     customer_rows: list[list[Any]] = []

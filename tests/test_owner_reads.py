@@ -120,3 +120,36 @@ def test_export_names_the_current_owner_and_the_pool(cli, db, make_user, make_cu
         rows = list(csv.reader(f))
     owner_col = rows[0].index(next(h for h in rows[0] if h.lower() == "owner"))
     assert {r[2]: r[owner_col] for r in rows[1:]} == {"一号公司": "wang", "二号公司": "pool"}
+
+
+def test_deal_contract_and_payment_lists_follow_the_customer_to_its_new_owner(db, clock, make_user,
+                                                                             make_customer) -> None:
+    from crm_cli import deals
+
+    make_user("li", role="rep")
+    make_user("wang", role="rep")
+    moved = make_customer("一号公司", owner="li")
+    kept = make_customer("二号公司", owner="li")
+    _contract_with_plan(db, clock, moved)
+    with db.write() as session:
+        boss = get_user(session, "boss")
+        for c in (moved, kept):
+            deals.add_deal(session, user=boss, clock=clock, customer=c, title=f"deal {c.id}", amount="100")
+        payments.add_payment(session, user=boss, clock=clock, contract=contracts.get_contract(session, "HT-1", user=boss),
+                             amount="500")
+    _move(db, moved.id, "wang")
+
+    def seen(name: str) -> dict[str, list[int]]:
+        with db.read() as session:
+            user = get_user(session, name)
+            return {
+                "deals": sorted(c.id for _d, c in deals.list_deals(session, deals.DealQuery(), user=user, clock=clock)),
+                "contracts": [c.id for _k, c in contracts.list_contracts(session, contracts.ContractQuery(), user=user,
+                                                                         clock=clock)],
+                "payments": [c.id for _p, _k, c in payments.list_payments(session, user=user)],
+                "installments": [i.customer_id for i in payments.list_installments(session, user=user, clock=clock)],
+            }
+
+    assert seen("li") == {"deals": [kept.id], "contracts": [], "payments": [], "installments": []}
+    assert seen("wang") == {"deals": [moved.id], "contracts": [moved.id], "payments": [moved.id],
+                            "installments": [moved.id]}
