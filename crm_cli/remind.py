@@ -342,10 +342,18 @@ def pool_warning_alerts(session: Session, clock: Clock, days: int, user_ids: set
 
 
 def _names(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
+    """Names by id, in chunks that fit SQLite's limit of bound parameters: a first run on a big file can have
+    hundreds of thousands of alerts (585k pool warnings on bench's 1M customers)."""
+    from crm_cli.db.bulk import variables_per_statement
+
     c = Customer.__table__.c  # type: ignore[attr-defined]
-    return {int(i): n for i, n in session.execute(select(c.id, c.name).where(c.id.in_(sorted(ids))))}
+    wanted = sorted(ids)
+    size = min(10_000, variables_per_statement(session))
+    out: dict[int, str] = {}
+    for start in range(0, len(wanted), size):
+        chunk = wanted[start:start + size]
+        out.update((int(i), n) for i, n in session.execute(select(c.id, c.name).where(c.id.in_(chunk))))
+    return out
 
 
 def birthday_alerts(

@@ -487,3 +487,32 @@ def test_remind_turns_the_garbage_collector_back_on(reps, make_customer) -> None
     assert gc.isenabled()
     assert remind(reps, "--user", "nobody-such").exit_code != 0  # also after an error
     assert gc.isenabled()
+
+
+def test_a_first_run_with_more_alerts_than_sqlite_has_variables(reps, db) -> None:
+    """A first `crm remind --no-sweep` on a big file can warn about hundreds of thousands of customers (585k on
+    bench's 1M): their names are read in chunks within SQLite's limit of bound parameters (250,000 in this build;
+    lowered here on the connection, so that a few thousand customers exceed it)."""
+    import sqlite3
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, select
+
+    from crm_cli.db.models import Customer, CustomerOwner, User
+    from crm_cli.remind import pool_warning_alerts
+
+    n = 2_500
+    since = datetime(2026, 10, 1, tzinfo=UTC)  # idle for 30 days on 2026-10-31: within the 3 warning days below
+    with db.write() as s:
+        wang = s.execute(select(User.id).where(User.username == "wang")).scalar_one()
+        first = (s.execute(select(Customer.id).order_by(Customer.id.desc())).scalar() or 0) + 1
+        s.execute(insert(Customer.__table__), [{"id": first + i, "name": f"客户{i}", "level": "potential", "stars": 0,
+                                                  "is_target": False, "search_text": ""} for i in range(n)])
+        s.execute(insert(CustomerOwner.__table__), [{"customer_id": first + i, "owner_id": wang, "owned_since": since}
+                                                      for i in range(n)])
+    clock = Clock(datetime(2026, 10, 29, 2, 0, tzinfo=UTC), TZ)
+    with db.read() as s:
+        s.connection().connection.driver_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+        alerts = pool_warning_alerts(s, clock, 0, None)
+    assert len(alerts) == n
+    assert {a.customer_name for a in alerts} == {f"客户{i}" for i in range(n)}

@@ -138,3 +138,12 @@ def local_date(column: Any, offset_minutes: int) -> Any:
     """The calendar date of a stored UTC instant at a fixed offset from UTC, computed by SQLite (``date(col,
     '+480 minutes')``): cheap enough for 100k rows, where converting every value in Python is not."""
     return func.date(column, f"{int(offset_minutes):+d} minutes")
+
+
+def variables_per_statement(session: Any) -> int:
+    """How many bound parameters one statement may have on this connection (SQLite's
+    SQLITE_LIMIT_VARIABLE_NUMBER: 32,766 or 250,000 depending on the build), for callers that chunk IN lists."""
+    import sqlite3
+
+    dbapi = session.connection().connection.driver_connection
+    return int(dbapi.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
