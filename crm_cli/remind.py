@@ -207,6 +207,7 @@ def sweep(session: Session, *, clock: Clock, dry_run: bool = False) -> list[Swep
     # Returning 100k of 1M customers to the pool rewrites ~10k pages of customer_owners and its indexes, and the
     # history: a cache of 1 GiB holds every dirty page until the commit (a ceiling: pages are allocated as used).
     bulk.enlarge_cache(session, 1024)
+    bulk.map_file(session)  # the candidates' customers, then the alerts' lookups, all over the file
     # The candidates go straight into the temporary table (id, owner, name, reason: built by SQLite), found by
     # a scan of customer_owners and checked against the customer's level and deletion by rowid (sweep_where); no
     # row passes through Python before the report.
