@@ -310,13 +310,22 @@ def pool_warning_alerts(session: Session, clock: Clock, days: int, user_ids: set
     rules = pool_rules(session)
     if rules.warn_days <= 0:
         return []
-    where, _idle, _ = sweep_where(session, clock, ahead=timedelta(days=rules.warn_days), rules=rules)
-    if where is None:
-        return []
+    ahead = timedelta(days=rules.warn_days)
     o = CustomerOwner.__table__.c  # type: ignore[attr-defined]
-    level = customer_column("level")
-    stmt = (select(o.customer_id, o.owner_id, level, o.last_followup_at, o.owned_since)
-            .where(where, *([o.owner_id.in_(sorted(user_ids))] if user_ids is not None else [])))
+    if user_ids is None:  # everyone's: customer_owners scanned, the customer looked at for qualifying dates only
+        where, _idle, _ = sweep_where(session, clock, ahead=ahead, rules=rules)
+        if where is None:
+            return []
+        level = customer_column("level")
+        stmt = select(o.customer_id, o.owner_id, level, o.last_followup_at, o.owned_since).where(where)
+    else:  # a few users' (a rep's Home): their rows of ix_customer_owners_clock, one join to the customer each
+        base, idle, unwon, _ = sweep_conditions(session, clock, ahead=ahead, rules=rules)
+        rules_on = [r for r in (idle, unwon) if r is not None]
+        if not rules_on:
+            return []
+        level = Customer.__table__.c.level  # type: ignore[attr-defined]
+        stmt = (select(o.customer_id, o.owner_id, level, o.last_followup_at, o.owned_since)
+                .select_from(owned_customers()).where(base, or_(*rules_on), o.owner_id.in_(sorted(user_ids))))
     if limit is not None:
         stmt = stmt.order_by(_pool_deadline(level, o, rules, clock), o.customer_id).limit(limit)
     found = []
