@@ -32,9 +32,8 @@ CUSTOMERS = re.compile(r"\bcustomer(s|_owners)\b")
 TABLES = ("customers", "customer_owners")
 # The index set of migration 0010, and scenarios (label prefixes) expected to use each index: the owner and the
 # follow-up clock are read from customer_owners (idle and never-contacted customers, alerts, "mine", the pool,
-# import caps), the report windows from customers' covering indexes with the owner by primary key. The sweep itself
-# may scan customers instead: on bench's 100k.db a sweep with 30/90-day cutoffs takes 63k of the 85k owned
-# customers, and the scan (0.2 s of CPU) beats walking ix_customer_owners_clock with a lookup per candidate (0.4 s).
+# import caps), the report windows from customers' covering indexes with the owner by primary key. The sweep scans
+# customer_owners itself (remind.sweep_where: its dates first, the customer by rowid for qualifying rows only).
 EXPECTED: dict[str, tuple[str, ...]] = {
     "ix_customer_owners_clock": ("today", "remind --all --dry-run", "dashboard open+home"),
     "ix_customer_owners_owner": ("customer list --owner me", "pool list", "dashboard mine", "import --round-robin"),
