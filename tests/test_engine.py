@@ -257,3 +257,30 @@ def test_after_the_0010_upgrade_search_finds_old_rows_and_its_triggers_follow_ch
     assert _fts(db, "新来的") == []
     with db.read() as session:
         assert session.execute(text("SELECT count(*) FROM customer_owners")).scalar() == 4  # row 5's went with it
+
+
+def test_a_deferred_checkpoint_runs_after_the_commit_in_its_own_thread(db: Database) -> None:
+    """The commit leaves its pages in the WAL (the file does not grow); start() copies them into the file from a
+    thread, and the committing connection gets its automatic checkpoints back."""
+    from sqlalchemy import insert, text
+
+    from crm_cli.db.models import Customer, CustomerOwner
+
+    db.open()
+    size = db.path.stat().st_size
+    with db.write() as session:
+        deferred = db.defer_checkpoint(session)
+        rows = [{"id": i, "name": f"客户{i}" * 20, "level": "potential", "stars": 0, "is_target": False,
+                 "search_text": f"客户{i}" * 20} for i in range(1, 20_001)]
+        session.execute(insert(Customer.__table__), rows)  # type: ignore[attr-defined]
+        session.execute(insert(CustomerOwner.__table__), [{"customer_id": r["id"]} for r in rows])  # type: ignore[attr-defined]
+        connection = session.connection().connection.driver_connection
+    wal = Path(f"{db.path}-wal").stat().st_size
+    assert wal > 1000 * 4096  # past the automatic checkpoint's threshold
+    assert db.path.stat().st_size == size  # but the commit did not checkpoint
+    deferred.start()
+    deferred.join()
+    assert db.path.stat().st_size > size + 1000 * 4096  # the thread copied the pages into the file
+    assert connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+    with db.read() as session:
+        assert session.execute(text("SELECT count(*) FROM customers")).scalar_one() == 20_000

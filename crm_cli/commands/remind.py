@@ -50,24 +50,49 @@ def _no_gc() -> Iterator[None]:
 
 def _remind(user: str | None, days: int, as_json: bool, dry_run: bool, now: str | None, no_sweep: bool,
             show_all: bool, mail: bool, wait: float) -> None:
-    from crm_cli import remind
-
     database = STATE.database()
     database.busy_timeout = wait
     opened = read_session(now) if dry_run else write_session(now)
-    with opened as (session, actor, clock):
-        only = None
-        if user:
-            from crm_cli.users import get_user
+    deferred = None
+    try:
+        with opened as (session, actor, clock):
+            if not dry_run:  # a big sweep's checkpoint runs beside the output instead of inside the commit
+                deferred = database.defer_checkpoint(session)
+            result, mail_settings = _run(session, actor, clock, user, days, show_all, dry_run, no_sweep, mail)
+        if deferred is not None:
+            deferred.start()
+        _finish(database, result, clock, as_json=as_json, dry_run=dry_run, mail=mail, mail_settings=mail_settings)
+    finally:
+        if deferred is not None:
+            deferred.restore()
+            deferred.join()
 
-            only = get_user(session, user)
-        result = remind.run(session, actor=actor, clock=clock, days=days, only=only, show_all=show_all,
-                            dry_run=dry_run, do_sweep=not no_sweep)
-        mail_settings = None
-        if mail:
-            from crm_cli import mailer
 
-            mail_settings = mailer.settings_from(session)
+def _run(session: Any, actor: Any, clock: Any, user: str | None, days: int, show_all: bool, dry_run: bool,
+         no_sweep: bool, mail: bool) -> tuple[Any, Any]:
+    """The run itself, inside the transaction: (result, mail settings or None)."""
+    from crm_cli import remind
+
+    only = None
+    if user:
+        from crm_cli.users import get_user
+
+        only = get_user(session, user)
+    result = remind.run(session, actor=actor, clock=clock, days=days, only=only, show_all=show_all,
+                        dry_run=dry_run, do_sweep=not no_sweep)
+    mail_settings = None
+    if mail:
+        from crm_cli import mailer
+
+        mail_settings = mailer.settings_from(session)
+    return result, mail_settings
+
+
+def _finish(database: Any, result: Any, clock: Any, *, as_json: bool, dry_run: bool, mail: bool,
+            mail_settings: Any) -> None:
+    """After the commit: statistics, mail, output."""
+    from crm_cli import remind
+
     if not dry_run:
         database.optimize()  # cron runs this every half hour: the planner's statistics stay fresh as data grows
     mailed: set[int] = set()
