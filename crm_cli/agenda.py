@@ -68,7 +68,7 @@ def today_agenda(
     def keep(cond: Any) -> Any:
         return cond
 
-    by_owner, by_customer = (no_index, keep) if _owns_many(session, user.id, page=limit) else (keep, no_index)
+    by_owner, by_customer = (no_index, keep) if owns_many(session, user.id, page=limit) else (keep, no_index)
     led = [by_owner(owner), *live]
     due = base.where(*led, by_customer(c.next_followup_on == today)).order_by(c.id).limit(limit)
     overdue = (base.where(*led, by_customer(col(c.next_followup_on) < today))
@@ -85,7 +85,7 @@ def today_agenda(
     )  # fmt: skip
 
 
-def _owns_many(session: Session, user_id: int | None, page: int = 50) -> bool:
+def owns_many(session: Session, user_id: int | None, page: int = 50) -> bool:
     """Whether ``user_id`` owns more than about sqrt(page x customers) customers: then a walk in date order finds a
     page of theirs sooner (about page x customers / owned rows) than reading all they own. Counts at most that many
     entries of ix_customer_owners_owner."""

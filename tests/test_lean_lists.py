@@ -84,7 +84,7 @@ def test_list_of_columns_equals_the_full_list(db, make_customer, make_user, cloc
 
 def test_the_agenda_is_the_same_led_by_the_date_or_by_the_owner(db, make_customer, make_user, clock) -> None:
     """A short agenda of a user who owns many customers walks the dates and checks the owner (crm_cli.agenda
-    ._owns_many); a long one reads the owner's customers: both give the same customers, in the same order, and
+    .owns_many); a long one reads the owner's customers: both give the same customers, in the same order, and
     none of another owner's."""
     make_user("wang", role="rep")
     today, now = clock.today, clock.now
@@ -97,7 +97,7 @@ def test_the_agenda_is_the_same_led_by_the_date_or_by_the_owner(db, make_custome
             row.last_followup_at = None if n % 2 else now - timedelta(days=40 + n)
     with db.read() as session:
         wang = get_user(session, "wang")
-        assert agenda._owns_many(session, wang.id, page=2) and not agenda._owns_many(session, wang.id, page=50)
+        assert agenda.owns_many(session, wang.id, page=2) and not agenda.owns_many(session, wang.id, page=50)
         long = agenda.today_agenda(session, user=wang, clock=clock, idle_days=30, limit=50)
         short = agenda.today_agenda(session, user=wang, clock=clock, idle_days=30, limit=2)
         for section in ("due_today", "overdue", "never_contacted", "idle"):

@@ -25,7 +25,7 @@ def test_new_this_month_and_by_level_count_the_users_live_customers(db, make_use
         every = list(session.exec(overview.select(Customer)))
         for username, many in (("wang", True), ("chen", False)):
             user = get_user(session, username)
-            assert agenda._owns_many(session, user.id) is many
+            assert agenda.owns_many(session, user.id) is many
             mine = [c for c in every if c.owner_id == user.id and c.deleted_at is None]
             numbers = overview.month_numbers(session, user=user, clock=clock)
             assert numbers.new == sum(c.created_at >= start for c in mine) > 0, username
