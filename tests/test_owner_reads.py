@@ -153,3 +153,41 @@ def test_deal_contract_and_payment_lists_follow_the_customer_to_its_new_owner(db
     assert seen("li") == {"deals": [kept.id], "contracts": [], "payments": [], "installments": []}
     assert seen("wang") == {"deals": [moved.id], "contracts": [moved.id], "payments": [moved.id],
                             "installments": [moved.id]}
+
+
+def test_every_customer_keeps_exactly_one_owner_row_through_the_writes(tmp_path, cli, db, make_customer) -> None:
+    """customer_owners has one row per customer, whatever wrote the customer: add, import, merge, claim, release,
+    the undo of a merge and of an import (a customer without its row would be in no owner's list and not in the
+    pool either)."""
+    from sqlalchemy import text
+
+    from tests.test_import import HEAD, xlsx
+
+    def check() -> int:
+        with db.read() as s:
+            missing = s.execute(text("SELECT count(*) FROM customers c WHERE NOT EXISTS "
+                                     "(SELECT 1 FROM customer_owners o WHERE o.customer_id = c.id)")).scalar_one()
+            orphans = s.execute(text("SELECT count(*) FROM customer_owners o WHERE NOT EXISTS "
+                                     "(SELECT 1 FROM customers c WHERE c.id = o.customer_id)")).scalar_one()
+            assert (missing, orphans) == (0, 0)
+            return int(s.execute(text("SELECT count(*) FROM customer_owners")).scalar_one())
+
+    keep = make_customer("明达电子", code="C1")
+    other = make_customer("明达电子科技", code="C2")
+    assert cli("customer", "add", "华信贸易", "--force").exit_code == 0
+    assert check() == 3
+    path = xlsx(tmp_path / "a.xlsx", [HEAD, ["远航物流", "C7", 13812345670, "李雷", None, None, None],
+                                      ["青松食品", "C8", 13912345671, "韩梅", None, None, None]])
+    res = cli("import", str(path), "--json", "--pool")
+    assert res.exit_code == 0, res.output
+    batch = json.loads(res.stdout)["batch"]
+    assert check() == 5
+    merged = cli("merge", str(keep.id), str(other.id), "--yes", "--json")
+    assert merged.exit_code == 0, merged.output
+    assert check() == 5  # the merged-away customer is soft-deleted: it keeps its row
+    assert cli("pool", "claim", "C7").exit_code == 0
+    assert cli("pool", "release", "C7", "--reason", "test").exit_code == 0
+    assert cli("merge", "undo", str(json.loads(merged.stdout)["merge_id"])).exit_code == 0
+    assert check() == 5
+    assert cli("import", "undo", str(batch)).exit_code == 0
+    assert check() == 3
