@@ -71,6 +71,13 @@ def owner_of(column: str = "owner_id") -> Any:
     return select(o[column]).where(o.customer_id == Customer.id).correlate_except(OWNERS).scalar_subquery()
 
 
+def owner_row_matches(*conditions: Any) -> Any:
+    """Condition on customers: the customer's own customer_owners row meets ``conditions`` (EXISTS with one
+    primary-key lookup per row; customer_owners stays inside even when the outer query joins it too)."""
+    o = OWNERS.c
+    return select(o.customer_id).where(o.customer_id == Customer.id, *conditions).correlate_except(OWNERS).exists()
+
+
 def join_owner(stmt: Any, customers: Any = None) -> Any:
     """``stmt`` with ``customer_owners`` joined to ``customers`` (every customer has its row: an inner join)."""
     table = customers if customers is not None else Customer.__table__  # type: ignore[attr-defined]
@@ -104,10 +111,8 @@ def visible_clause(user: User, *, indexed: bool = True) -> Any:
         # One primary-key lookup in customer_owners per row the scan reaches.
         o = OWNERS.c
         owner = o.owner_id == mine if isinstance(mine, int) else o.owner_id.in_(mine)
-        here = select(o.customer_id).where(
-            o.customer_id == Customer.id, or_(owner, and_(o.owner_id.is_(None), Customer.level != "invalid"))
-        ).correlate_except(OWNERS)
-        return or_(here.exists(), _shared_with(user))
+        here = owner_row_matches(or_(owner, and_(o.owner_id.is_(None), Customer.level != "invalid")))
+        return or_(here, _shared_with(user))
     return or_(owned_by(mine), and_(in_pool(), Customer.level != "invalid"), _shared_with(user))
 
 

@@ -16,7 +16,16 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from crm_cli import audit
-from crm_cli.access import OWNERS, can_edit, can_see, in_pool, owned_by, owner_of, visible_clause
+from crm_cli.access import (
+    OWNERS,
+    can_edit,
+    can_see,
+    in_pool,
+    owned_by,
+    owner_of,
+    owner_row_matches,
+    visible_clause,
+)
 from crm_cli.dates import Clock
 from crm_cli.db.models import OWNER_FIELDS, Customer, User
 from crm_cli.db.search import build_search_text, search_clause
@@ -475,10 +484,8 @@ def query_conditions(session: Session, query: CustomerQuery, *, user: User, cloc
         if query.idle_days < 0:
             raise InvalidInput("--idle-days must be 0 or more")
         cutoff = clock.day_start(today - timedelta(days=query.idle_days))
-        o = OWNERS.c  # one primary-key lookup in customer_owners per row the other conditions reach
-        conds.append(select(o.customer_id).where(
-            o.customer_id == Customer.id, or_(o.last_followup_at.is_(None), o.last_followup_at < cutoff))
-            .correlate_except(OWNERS).exists())  # its own customer_owners, even where the query joins that table
+        last = OWNERS.c.last_followup_at  # one primary-key lookup in customer_owners per row the others reach
+        conds.append(owner_row_matches(or_(last.is_(None), last < cutoff)))
     # After the column tests, so that the lookup runs only for the rows they let through (SQLite codes terms with a
     # correlated subquery last in any case), and before a substring search. What a user owns they see (a manager's
     # team includes them): "me" needs no visibility check per row.
