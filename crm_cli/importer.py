@@ -1021,9 +1021,10 @@ def _plain(value: Any) -> Any:
 
 
 @contextmanager
-def _indexes_for_a_big_load(session: Session, creates: list[Group], updates: list[Group]) -> Iterator[None]:
+def _indexes_for_a_big_load(session: Session, creates: list[Group], updates: list[Group]) -> Iterator[Any]:
     """A load much bigger than the tables it goes into builds their secondary indexes afterwards, in one sorted
-    pass each (``bulkimport.indexes_set_aside``), with a page cache that holds the whole load."""
+    pass each (``bulkimport.indexes_set_aside``), with a page cache that holds the whole load. Yields the
+    ``bulkimport.SetAside`` (None when no index was set aside)."""
     from crm_cli.db import bulkimport as bulk
 
     customers_t = Customer.__table__  # type: ignore[attr-defined]
@@ -1035,14 +1036,13 @@ def _indexes_for_a_big_load(session: Session, creates: list[Group], updates: lis
                  (AuditEntry.__table__, len(creates)))  # type: ignore[attr-defined]
         tables = [t for t, n in loads if n >= REBUILD_INDEXES_MIN and n >= bulk.row_estimate(session, t)]
     if not tables:
-        yield
+        yield None
         return
     with ExitStack() as stack:
         if customers_t in tables:
             tables += [owners_t, CustomerToken.__table__]  # type: ignore[attr-defined]
             stack.enter_context(bulk.bulk_cache(session, BIG_LOAD_CACHE_MIB))  # no spilling to the WAL midway
-        stack.enter_context(bulk.indexes_set_aside(session, tables))
-        yield
+        yield stack.enter_context(bulk.indexes_set_aside(session, tables))
 
 
 def _write(session: Session, *, user: User, clock: Clock, source: Source, options: ImportOptions,
@@ -1135,21 +1135,18 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
         next_on = g.values.get("next_followup_on")
         return new_contacts, last_at, next_on
 
-    def flush_creates() -> None:
-        """Insert what the customers created so far produced, and let it go (a 100k import held half a GiB of
-        row dicts at once otherwise)."""
+    def flush_customers() -> None:
+        """Insert the customer rows built so far, and let them go (a 100k import held half a GiB of rows at once
+        otherwise)."""
         bulk.insert_tuples(session, customers_t, CUSTOMER_COLUMNS, cust_rows)
-        bulk.insert_tuples(session, owners_t, OWNER_COLUMNS, owner_rows)  # after their customers (foreign key)
-        bulk.insert_tuples(session, contacts_t, CONTACT_COLUMNS, contact_rows)
-        bulk.insert_rows(session, followups_t, follow_rows)
-        bulk.insert_tuples(session, audit_t, AUDIT_COLUMNS, audit_rows)
-        for rows in (cust_rows, owner_rows, contact_rows, follow_rows, audit_rows):
-            rows.clear()
+        cust_rows.clear()
 
     from crm_cli.db.search import deferred_search_index
 
-    with _indexes_for_a_big_load(session, creates, updates):
-        with deferred_search_index(session, first_id=first_customer, rows=len(creates)):
+    with _indexes_for_a_big_load(session, creates, updates) as aside:
+        with deferred_search_index(session, first_id=first_customer, rows=len(creates)) as search_fill:
+            # 1. The new customer rows (their search text covers their contacts), written as they are built ...
+            made: list[tuple[Group, int, list[Any], dict[str, str | None], list[str], list[tuple[Any, ...]]]] = []
             for n, g in enumerate(creates, start=1):
                 cid = cust_id
                 cust_id += 1
@@ -1167,31 +1164,39 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
                 else:  # later rows of the file filled in this customer's fields
                     values = dict(zip(CUSTOMER_FIELDS, fields, strict=True))
                     keys, phones = compute_keys(values, phone_region=region), phone_keys(values["phone"], region)
-                name_key, email_key, credit_key, address_key = (keys["name_key"], keys["email_key"],
-                                                                keys["credit_key"], keys["address_key"])
-                owner_id = g.owner_id
                 stored = fields.copy()
                 stored[_TARGET] = stored_bool(stored[_TARGET])
                 cust_rows.append((
                     cid, *stored, stored_now, user_id, stored_now, user_id, stored_on(next_on),
-                    stored_custom(g.custom or None), None, name_key, keys["city_key"], keys["phone_key"], email_key,
-                    credit_key, address_key, build_search_text(*parts),
+                    stored_custom(g.custom or None), None, keys["name_key"], keys["city_key"], keys["phone_key"],
+                    keys["email_key"], keys["credit_key"], keys["address_key"], build_search_text(*parts),
                 ))  # fmt: skip
-                owner_rows.append((cid, owner_id, stored_now if owner_id else None, stored_at(last_at)))
-                token_rows += [(t, cid) for t in tokens_for(name_key, phones, email_key, credit_key, address_key)]
+                owner_rows.append((cid, g.owner_id, stored_now if g.owner_id else None, stored_at(last_at)))
+                made.append((g, cid, fields, keys, phones, contacts))
+                if n % WRITE_CHUNK == 0:
+                    flush_customers()
+            flush_customers()
+            # 2. ... then the trigram search index fills in a thread (and the customers' indexes set aside are
+            # built there) while this one builds the blocking tokens and the audit entries (Python only: the
+            # session is not touched until the thread is done).
+            search_fill.start(then=aside.take(customers_t.name) if aside is not None else [])
+            for g, cid, fields, keys, phones, contacts in made:
+                token_rows += [(t, cid) for t in tokens_for(keys["name_key"], phones, keys["email_key"],
+                                                            keys["credit_key"], keys["address_key"])]
                 changes = {k: [None, v if type(v) is str else _plain(v)]
                            for k, v in zip(CUSTOMER_FIELDS, fields, strict=True) if v is not None}
-                if owner_id is not None:
-                    changes["owner_id"] = [None, owner_id]
+                if g.owner_id is not None:
+                    changes["owner_id"] = [None, g.owner_id]
                 if contacts:
                     changes["contacts"] = [None, [" ".join(filter(None, (c[_C_NAME], c[_C_MOBILE], c[_C_EMAIL])))
                                                   for c in contacts]]
                 if g.followups:
                     changes["followups"] = [None, len(g.followups)]
                 audit("customer", cid, cid, "create", changes)
-                if n % WRITE_CHUNK == 0:
-                    flush_creates()
-            flush_creates()
+            del made
+            search_fill.wait()
+            bulk.insert_tuples(session, owners_t, OWNER_COLUMNS, owner_rows)  # after their customers (foreign key)
+            owner_rows.clear()
 
         update_rows: list[dict[str, Any]] = []
         clock_rows: list[dict[str, Any]] = []  # customer_owners rows whose last_followup_at the import moves

@@ -255,3 +255,64 @@ def test_keys_from_phones_parsed_once_equal_the_plain_keys(phone: Any) -> None:
     for region in ("CN", "US", "HK"):
         once = customer_keys(values, phone_region=region, phones=phone_keys(phone, region))
         assert once == customer_keys(values, phone_region=region)
+
+
+def test_the_search_index_filled_in_a_thread_matches_the_rows_it_indexes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spy_aside: list[list[str]]) -> None:
+    """A big create fills the trigram index (and builds the customers' indexes set aside) in a thread while the
+    importer builds tokens and audit entries; FTS5's own integrity check compares the index with the rows."""
+    from crm_cli import importer
+    from crm_cli.db import search
+
+    monkeypatch.setattr(search, "BULK_INDEX_THRESHOLD", 0)
+    monkeypatch.setattr(importer, "REBUILD_INDEXES_MIN", 0)
+    started: list[int] = []
+    real_start = search.SearchFill.start
+
+    def spy_start(self: Any, **kw: Any) -> None:
+        started.append(len(kw.get("then", ())))
+        real_start(self, **kw)
+
+    monkeypatch.setattr(search.SearchFill, "start", spy_start)
+    result, fast = imported(tmp_path, "bg.db", on_duplicate="create")
+    assert started and started[0] >= 5  # the customers' secondary indexes went to the thread
+    monkeypatch.setattr(search, "BULK_INDEX_THRESHOLD", 10**9)  # the per-row trigger instead
+    monkeypatch.setattr(importer, "REBUILD_INDEXES_MIN", 10**9)
+    _, plain = imported(tmp_path, "trigger.db", on_duplicate="create")
+    assert fast["schema"] == plain["schema"]  # trigger and indexes are back
+    con = sqlite3.connect(tmp_path / "bg.db")
+    try:
+        con.execute("INSERT INTO customers_fts(customers_fts) VALUES ('integrity-check')")  # raises if they differ
+        for name in ("明达电子", "acme widgets", "0755", "華信貿易"):
+            hits = {r[0] for r in con.execute("SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?",
+                                              (f'"{name}"',))}
+            rows = {r[0] for r in con.execute("SELECT id FROM customers WHERE search_text LIKE ?", (f"%{name}%",))}
+            assert hits == rows and hits, name
+    finally:
+        con.close()
+    assert result.created == 47
+
+
+@pytest.mark.parametrize("where", ["thread", "main"])
+def test_a_failure_while_the_index_fills_in_a_thread_changes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    from crm_cli import dedupe_keys, importer
+    from crm_cli.db import search
+
+    monkeypatch.setattr(search, "BULK_INDEX_THRESHOLD", 0)
+    monkeypatch.setattr(importer, "REBUILD_INDEXES_MIN", 0)
+    database = prepared_db(tmp_path / "f.db")
+    database.dispose()
+    before = dump(tmp_path / "f.db")
+    if where == "thread":
+        monkeypatch.setattr(search.SearchFill, "_sql", ("INSERT INTO no_such_table SELECT ?", (1,)))
+    else:
+        def boom(*_a: Any, **_k: Any) -> None:
+            raise RuntimeError("out of memory")
+
+        monkeypatch.setattr(dedupe_keys, "tokens_for", boom)
+        monkeypatch.setattr("crm_cli.dedupe.tokens_for", boom)
+    with pytest.raises((RuntimeError, sqlite3.OperationalError)):
+        run_import(database, xlsx(tmp_path / "f.xlsx", tricky_rows()), on_duplicate="create")
+    database.dispose()
+    assert differences(before, dump(tmp_path / "f.db")) == []

@@ -47,8 +47,23 @@ def row_estimate(session: Session, table: Table) -> int:
     return int(session.connection().exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {table.name}").scalar_one())
 
 
+class SetAside:
+    """The indexes ``indexes_set_aside`` dropped, each with the SQL that creates it again."""
+
+    def __init__(self, found: list[tuple[str, str, str]]) -> None:
+        self.pending = list(found)  # (index name, table name, CREATE INDEX sql), in schema order
+
+    def take(self, table: str) -> list[str]:
+        """The CREATE INDEX statements of ``table``'s dropped indexes, for a caller that runs them itself, in this
+        transaction, once that table is complete (e.g. in a ``Background`` while it goes on with other work);
+        they are no longer run when the block ends."""
+        out = [sql for _name, tbl, sql in self.pending if tbl == table]
+        self.pending = [p for p in self.pending if p[1] != table]
+        return out
+
+
 @contextmanager
-def indexes_set_aside(session: Session, tables: Sequence[Table]) -> Iterator[None]:
+def indexes_set_aside(session: Session, tables: Sequence[Table]) -> Iterator[SetAside]:
     """Drop the secondary indexes of ``tables`` for the block, then create them again from their own SQL and put
     back their planner statistics (their rows of sqlite_stat1, and sqlite_stat4 where SQLite keeps one, which DROP
     INDEX deletes).
@@ -59,13 +74,14 @@ def indexes_set_aside(session: Session, tables: Sequence[Table]) -> Iterator[Non
     constraints stay (SQLite cannot drop them, and they check the rows). Everything happens in the caller's
     transaction: DDL is transactional in SQLite, so a failure rolls back the drops with the rows (the caller must
     roll back on error, as ``Database.write`` does); readers on other connections keep their snapshot meanwhile.
-    The schema afterwards is exactly the one before (the same CREATE INDEX statements)."""
+    The schema afterwards is exactly the one before (the same CREATE INDEX statements). What the block gets
+    (``SetAside``) lets it create one table's indexes earlier, itself."""
     conn = session.connection()
     names = [t.name for t in tables]
     marks = ", ".join("?" * len(names))
     found = conn.exec_driver_sql(
-        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks}) "
-        "ORDER BY rowid", tuple(names)).all()
+        f"SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        f"AND tbl_name IN ({marks}) ORDER BY rowid", tuple(names)).all()
     stats: dict[str, list[tuple[Any, ...]]] = {}  # statistics table -> its rows for these indexes
     idx_marks = ", ".join("?" * len(found))
     for (stat_table,) in conn.exec_driver_sql(
@@ -73,15 +89,56 @@ def indexes_set_aside(session: Session, tables: Sequence[Table]) -> Iterator[Non
         if found:
             stats[stat_table] = [tuple(r) for r in conn.exec_driver_sql(
                 f"SELECT * FROM {stat_table} WHERE idx IN ({idx_marks}) ORDER BY rowid",
-                tuple(name for name, _ in found)).all()]
-    for name, _sql in found:
+                tuple(name for name, _, _ in found)).all()]
+    for name, _table, _sql in found:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    yield
-    for _name, sql in found:
+    aside = SetAside([tuple(r) for r in found])  # type: ignore[misc]
+    yield aside
+    for _name, _table, sql in aside.pending:
         conn.exec_driver_sql(sql)
     for stat_table, rows in stats.items():
         if rows:
             conn.exec_driver_sql(f"INSERT INTO {stat_table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
+
+
+class Background:
+    """SQL statements run one after another on the session's own connection, in a thread, while the caller's thread
+    goes on with Python work: for long single statements (``INSERT ... SELECT``, ``CREATE INDEX``), during which
+    sqlite3 releases the GIL, so they run on another core. (A statement per row would fight for the GIL instead.)
+
+    The statements run in the caller's transaction. The caller must not use the session between ``run`` and
+    ``wait``; ``wait`` re-raises the first error, and the caller's transaction then rolls back as usual."""
+
+    def __init__(self, session: Session) -> None:
+        self._dbapi = session.connection().connection.dbapi_connection
+        self._thread: Any = None
+        self._error: BaseException | None = None
+
+    def run(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        import threading
+
+        assert self._thread is None, "one batch of statements at a time"
+
+        def target() -> None:
+            cursor = self._dbapi.cursor()
+            try:
+                for sql, params in statements:
+                    cursor.execute(sql, tuple(params))
+            except BaseException as exc:  # re-raised by wait(), in the caller's thread
+                self._error = exc
+            finally:
+                cursor.close()
+
+        self._thread = threading.Thread(target=target, name="crm-bulk-sql", daemon=True)
+        self._thread.start()
+
+    def wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
 
 
 def _encoder(column: Any) -> Any:

@@ -66,22 +66,70 @@ def search_clause(query: str) -> Any:
 BULK_INDEX_THRESHOLD = 2000
 
 
+class SearchFill:
+    """What ``deferred_search_index`` yields: ``start()`` fills the trigram index in a thread of this process (see
+    ``bulkimport.Background``) once every new customer row is written, so that the caller's Python work overlaps
+    it; ``wait()`` before the session is used again. Without ``start()``, the fill runs when the block ends."""
+
+    def __init__(self, session: Any, first_id: int, active: bool) -> None:
+        self.session, self.first_id, self.active = session, first_id, active
+        self._background: Any = None
+
+    @property
+    def _sql(self) -> tuple[str, tuple[int]]:
+        return ("INSERT INTO customers_fts(rowid, search_text) SELECT id, search_text FROM customers WHERE id >= ?",
+                (self.first_id,))
+
+    def start(self, *, then: list[str] | tuple[str, ...] = ()) -> None:
+        """Start the fill; ``then``: statements (without parameters) to run after it in the same thread (e.g. the
+        CREATE INDEX statements of customers' indexes set aside). They run even when no fill is due."""
+        if self._background is not None:
+            return
+        statements = ([self._sql] if self.active else []) + [(sql, ()) for sql in then]
+        if not statements:
+            return
+        from crm_cli.db.bulkimport import Background
+
+        self._background = Background(self.session)
+        self._background.run(statements)
+
+    def wait(self, *, quiet: bool = False) -> None:
+        """Until the fill is done; its error is raised unless ``quiet`` (the caller already has one to raise)."""
+        if self._background is not None:
+            try:
+                self._background.wait()
+            except BaseException:
+                if not quiet:
+                    raise
+
+    def finish(self) -> None:
+        if self._background is not None:
+            self.wait()
+        elif self.active:
+            self.session.execute(text(self._sql[0].replace("?", ":first")), {"first": self.first_id})
+
+
 @contextmanager
-def deferred_search_index(session: Any, *, first_id: int, rows: int, threshold: int | None = None) -> Iterator[None]:
+def deferred_search_index(session: Any, *, first_id: int, rows: int,
+                          threshold: int | None = None) -> Iterator[SearchFill]:
     """Around a bulk insert of ``rows`` customers whose ids start at ``first_id``: the per-row trigger feeding the
     trigram index costs about 5x more than one ``INSERT ... SELECT`` into it afterwards, so big inserts drop the
     trigger, fill the index in bulk and put the trigger back. Both happen inside the caller's transaction (DDL is
-    transactional in SQLite, and the write lock keeps other writers out meanwhile): a rollback restores all."""
-    if rows < (BULK_INDEX_THRESHOLD if threshold is None else threshold):
-        yield
-        return
-    found = session.execute(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'customers_fts_ai'"))
-    trigger_sql = found.scalar()
-    if trigger_sql is None:
-        yield
-        return
-    session.execute(text("DROP TRIGGER customers_fts_ai"))
-    yield
-    session.execute(text("INSERT INTO customers_fts(rowid, search_text) SELECT id, search_text FROM customers "
-                         "WHERE id >= :first"), {"first": first_id})
-    session.execute(text(trigger_sql))
+    transactional in SQLite, and the write lock keeps other writers out meanwhile): a rollback restores all.
+    The fill runs when the block ends, or earlier in a thread if the caller calls ``start()`` on what it gets."""
+    trigger_sql = None
+    if rows >= (BULK_INDEX_THRESHOLD if threshold is None else threshold):
+        found = session.execute(
+            text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'customers_fts_ai'"))
+        trigger_sql = found.scalar()
+    fill = SearchFill(session, first_id, trigger_sql is not None)
+    if trigger_sql is not None:
+        session.execute(text("DROP TRIGGER customers_fts_ai"))
+    try:
+        yield fill
+    except BaseException:
+        fill.wait(quiet=True)  # the thread must be done with the connection before the caller rolls back
+        raise
+    fill.finish()
+    if trigger_sql is not None:
+        session.execute(text(trigger_sql))
