@@ -70,6 +70,8 @@ MATCH_ORDER = (("code", "same code"), ("credit_key", "same credit code"), ("phon
 WRITE_CHUNK = 10_000  # new customers are inserted (with their contacts, follow-ups, audit) this many at a time
 REBUILD_INDEXES_MIN = 5000  # creating at least this many rows, and more than a table holds, rebuilds its indexes
 BIG_LOAD_CACHE_MIB = 1024  # SQLite page cache for such a load (100k customers write ~300 MB of pages)
+PARALLEL_ROWS_MIN = 20_000  # a sheet this long has the keys of its later rows computed in a forked child...
+PARALLEL_MAIN_SHARE = 0.4  # ...which takes the last 60% of the rows, while this process checks the first 40%
 ANALYZE_AFTER = 1000  # an import writing this many customers refreshes the query planner's statistics
 
 # Customer columns the import may change on an update, and the extra ones `undo` restores (an import item's
@@ -403,6 +405,29 @@ class _RowReader:
         return _Row(excel_row, values, custom, errors, signature)
 
 
+def _keys_of_rows(reader: _RowReader, rows: list[list[Any]], start: int, stop: int,
+                  region: str) -> list[tuple[list[str], dict[str, str | None]] | None]:
+    """``(phones, keys)`` of each row of ``rows[start:stop]`` that names a customer and has no cell error, as
+    ``_Planner.add_rows`` computes them (None for the other rows, and for any row this fails on: add_rows then
+    computes it itself). Pure: run in a forked child for big files."""
+    from crm_cli.dedupe import customer_keys
+    from crm_cli.normalize import phone_keys
+
+    out: list[tuple[list[str], dict[str, str | None]] | None] = []
+    for index in range(start, stop):
+        try:
+            row = reader.convert(rows[index], index)
+            if row is None or row.errors or "name" not in row.values:
+                out.append(None)
+                continue
+            customer = _split(row.values)[0]
+            phones = phone_keys(customer.get("phone"), region)
+            out.append((phones, customer_keys(customer, phone_region=region, phones=phones)))
+        except Exception:  # noqa: BLE001 - add_rows meets the same row and handles it in the parent
+            out.append(None)
+    return out
+
+
 def _is_footer(raw: list[Any], filled: int) -> bool:
     if filled > 3:
         return False
@@ -451,6 +476,23 @@ class _Planner:
         self.result.errors.append(RowError(row, column, value, message))
 
     def add_rows(self, sheet: RawSheet, cmap: ColumnMap, progress: Progress | None) -> None:
+        from crm_cli.forked import Forked, spare_cores
+
+        reader = _RowReader(cmap, sheet, self.clock)
+        first, end = cmap.header_row + 1, len(sheet.rows)
+        ahead = None
+        if end - first >= PARALLEL_ROWS_MIN and spare_cores():
+            # The keys of the rows from `split` on are computed in a forked child meanwhile (_keys_of_rows).
+            split = first + int((end - first) * PARALLEL_MAIN_SHARE)
+            ahead = Forked(_keys_of_rows, reader, sheet.rows, split, end, self.region)
+        try:
+            self._add_rows(sheet, cmap, progress, reader, ahead, split if ahead else end)
+        finally:
+            if ahead is not None:
+                ahead.discard()
+
+    def _add_rows(self, sheet: RawSheet, cmap: ColumnMap, progress: Progress | None, reader: _RowReader,
+                  ahead: Any, split: int) -> None:
         from crm_cli.dedupe import customer_keys  # customers.compute_keys, from phones parsed once
         from crm_cli.normalize import phone_keys
 
@@ -462,7 +504,7 @@ class _Planner:
         pending_footer: list[int] = []
         total = len(rows) - cmap.header_row - 1
         header_of = {f: h for h, f in zip(cmap.headers, cmap.fields, strict=True) if f}
-        reader = _RowReader(cmap, sheet, self.clock)
+        later: list[Any] | None = None  # what the child computed for rows[split:] (None: not asked yet)
         for n, index in enumerate(range(cmap.header_row + 1, len(rows))):
             if progress and n % 5000 == 0:
                 progress("checking rows", n, total)
@@ -508,8 +550,16 @@ class _Planner:
                 self.error(row.excel_row, header_of.get("name"), None, "customer name is empty; fill it in")
                 last_ok, last_row, last_group = False, row.excel_row, None
                 continue
-            phones = phone_keys(customer.get("phone"), region)
-            keys = customer_keys(customer, phone_region=region, phones=phones)
+            done = None
+            if index >= split:
+                if later is None:
+                    later = (ahead.result() if ahead is not None else None) or []
+                done = later[index - split] if index - split < len(later) else None
+            if done is not None:
+                phones, keys = done
+            else:
+                phones = phone_keys(customer.get("phone"), region)
+                keys = customer_keys(customer, phone_region=region, phones=phones)
             target = self._same_customer(row, customer, keys, header_of)
             if target == -1:
                 last_ok, last_row, last_group = False, row.excel_row, None

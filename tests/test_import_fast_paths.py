@@ -316,3 +316,54 @@ def test_a_failure_while_the_index_fills_in_a_thread_changes_nothing(
         run_import(database, xlsx(tmp_path / "f.xlsx", tricky_rows()), on_duplicate="create")
     database.dispose()
     assert differences(before, dump(tmp_path / "f.db")) == []
+
+
+@pytest.mark.parametrize("child", ["works", "fails"])
+def test_keys_computed_in_a_forked_child_give_exactly_the_serial_import(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child: str) -> None:
+    """A long sheet has the keys of its later rows computed in a forked child (crm_cli.forked); a child that fails
+    only means the parent computes them itself. Either way the import is the serial one, table for table."""
+    from crm_cli import forked, importer
+
+    if not forked.spare_cores():
+        pytest.skip("one core, or no fork: the import never forks here")
+    monkeypatch.setattr(importer, "PARALLEL_ROWS_MIN", 10**9)
+    serial_result, serial = imported(tmp_path, "serial.db", on_duplicate="create", keep_unknown=True)
+    asked: list[Any] = []
+    real = forked.Forked.result
+
+    def spy(self: Any) -> Any:
+        asked.append(out := real(self))
+        return out
+
+    monkeypatch.setattr(forked.Forked, "result", spy)
+    monkeypatch.setattr(importer, "PARALLEL_ROWS_MIN", 0)
+    monkeypatch.setattr(importer, "PARALLEL_MAIN_SHARE", 0.25)
+    if child == "fails":
+        def boom(*_a: Any) -> Any:
+            raise MemoryError
+
+        monkeypatch.setattr(importer, "_keys_of_rows", boom)
+    parallel_result, parallel = imported(tmp_path, "parallel.db", on_duplicate="create", keep_unknown=True)
+    assert len(asked) == 1
+    if child == "works":
+        assert sum(1 for x in asked[0] if x is not None) >= 30  # the child's rows: 75% of 52, some refused
+    else:
+        assert asked[0] is None
+    assert parallel_result.as_dict() == serial_result.as_dict()
+    assert differences(serial, parallel) == []
+
+
+def test_forked_returns_the_childs_answer_or_none() -> None:
+    from crm_cli import forked
+
+    if not forked.spare_cores():
+        pytest.skip("no fork here")
+    assert forked.Forked(lambda n: {"squares": [i * i for i in range(n)]}, 5).result() == {"squares": [0, 1, 4, 9, 16]}
+    assert forked.Forked(lambda: 1 / 0).result() is None
+    assert forked.Forked(lambda: object()).result() is None  # marshal cannot carry it
+    big = forked.Forked(lambda: "x" * 5_000_000)  # more than a pipe holds: the child waits for the reader
+    assert big.result() == "x" * 5_000_000
+    dropped = forked.Forked(lambda: "y" * 5_000_000)
+    dropped.discard()
+    assert dropped.result() is None
