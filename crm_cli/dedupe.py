@@ -2,8 +2,8 @@
 
 - ``customer_keys(values)`` computes the normalised keys stored in indexed columns of ``customers``
   (name_key = the name's distinctive core, city_key, phone_key in E.164, email_key, credit_key, address_key).
-- ``index_customer`` keeps the ``customer_tokens`` table (name bigrams/words, phone, e-mail, domain, credit code,
-  address) in step with a customer; ``rebuild_index`` rebuilds everything (after bulk loads).
+- ``index_customer`` keeps the customer's document in the token index (crm_cli.db.tokens: name bigrams/words, phone,
+  e-mail, domain, credit code, address) in step with it; ``rebuild_index`` rebuilds everything (after bulk loads).
 - ``check_entry`` is the entry-time check behind ``customers.find_duplicates``: candidates come from the token index
   (rarest tokens first), then each is scored with crm_cli.matching.
 - ``find_clusters`` searches the whole database: blocking on tokens, a vectorised rapidfuzz pre-filter over whole
@@ -17,12 +17,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import select
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select
 
 from crm_cli import normalize, settings
-from crm_cli.db.lean import CUSTOMER_TOKENS
+from crm_cli.db import tokens as token_index
 from crm_cli.db.models import Customer, User
 from crm_cli.dedupe_keys import (  # noqa: F401  (the keys and tokens kept on every write, re-exported)
     KEY_COLUMNS,
@@ -30,6 +30,9 @@ from crm_cli.dedupe_keys import (  # noqa: F401  (the keys and tokens kept on ev
     customer_keys,
     index_customer,
     phone_region,
+    term_token,
+    token_term,
+    token_terms,
     tokens_for,
 )
 from crm_cli.matching import (
@@ -57,54 +60,66 @@ def min_score_setting(session: Session) -> int:
     return int(settings.get_setting(session, "dedupe.min_score"))
 
 
-def rebuild_keys_and_index(conn: Any, *, recompute_keys: bool = True) -> int:
-    """Recompute every customer's keys (optional) and rebuild the token table, in bulk. Returns the row count."""
-    region = phone_region(Session(bind=conn)) if recompute_keys else "CN"
+def rebuild_keys_and_index(conn: Any, *, recompute_keys: bool = True, index: bool = True) -> int:
+    """Recompute every customer's keys (optional) and rebuild the token index from them (optional), in bulk.
+    Returns the customer count. Tokens come from the stored keys as ``index_ids`` makes them (every phone of the
+    phone column), for every customer, deleted ones too (a soft-deleted customer keeps its document)."""
+    region = phone_region(Session(bind=conn))
     table = Customer.__table__  # type: ignore[attr-defined]
     rows = conn.execute(select(table.c.id, table.c.name, table.c.region, table.c.phone, table.c.email,
                                table.c.credit_code, table.c.address, *[table.c[k] for k in KEY_COLUMNS])).all()
-    conn.execute(text("DELETE FROM customer_tokens"))
-    updates: list[dict[str, Any]] = []
-    tokens: list[dict[str, Any]] = []
-    for row in rows:
-        if recompute_keys:
-            keys = customer_keys(row._asdict(), phone_region=region)
-            updates.append({"_id": row.id, **keys})
-            phones = normalize.phone_keys(row.phone, region)
-            toks = tokens_for(keys["name_key"], phones, keys["email_key"], keys["credit_key"], keys["address_key"])
-        else:
-            toks = tokens_for(row.name_key, [row.phone_key] if row.phone_key else [], row.email_key,
-                              row.credit_key, row.address_key)
-        tokens.extend({"token": t, "customer_id": row.id} for t in toks)
-    if updates:
+    if recompute_keys:
         from sqlalchemy import bindparam, update
 
-        stmt = update(table).where(table.c.id == bindparam("_id")).values(
-            **{k: bindparam(k) for k in KEY_COLUMNS})
-        conn.execute(stmt, updates)
-    for start in range(0, len(tokens), 50000):
-        conn.execute(insert(CUSTOMER_TOKENS), tokens[start : start + 50000])
+        updates = [{"_id": row.id, **customer_keys(row._asdict(), phone_region=region)} for row in rows]
+        if updates:
+            stmt = update(table).where(table.c.id == bindparam("_id")).values(
+                **{k: bindparam(k) for k in KEY_COLUMNS})
+            conn.execute(stmt, updates)
+            rows = [_Keys(u["_id"], row.phone, *(u[k] for k in KEY_COLUMNS)) for u, row in zip(updates, rows, strict=True)]
+    if index:
+        token_index.recreate(conn)
+        docs = [(row.id, terms) for row in rows if (terms := token_terms(_tokens_of_row(row, region)))]
+        token_index.insert_docs(conn, docs)
     return len(rows)
 
 
+@dataclass
+class _Keys:
+    """A customer's phone and freshly computed keys, in the shape ``_tokens_of_row`` reads."""
+
+    id: int
+    phone: str | None
+    name_key: str | None
+    city_key: str | None
+    phone_key: str | None
+    email_key: str | None
+    credit_key: str | None
+    address_key: str | None
+
+
 def index_ids(session: Session, ids: Any, *, chunk: int = 5000) -> int:
-    """Replace the blocking tokens of the given customers in bulk, from their stored keys: for bulk writes (the
+    """Replace the token documents of the given customers in bulk, from their stored keys: for bulk writes (the
     importer, its undo) that bypass add/edit. Returns how many tokens were written."""
     wanted = sorted({int(i) for i in ids})
     if not wanted:
         return 0
     region = phone_region(session)
     table = Customer.__table__  # type: ignore[attr-defined]
+    conn = session.connection()
     written = 0
     for start in range(0, len(wanted), chunk):
         part = wanted[start : start + chunk]
-        session.execute(delete(CUSTOMER_TOKENS).where(CUSTOMER_TOKENS.c.customer_id.in_(part)))
-        rows = session.execute(select(table.c.id, table.c.phone, *[table.c[k] for k in KEY_COLUMNS])
-                               .where(table.c.id.in_(part), table.c.deleted_at.is_(None))).all()
-        tokens = [{"token": tok, "customer_id": row.id} for row in rows for tok in _tokens_of_row(row, region)]
-        if tokens:
-            session.execute(insert(CUSTOMER_TOKENS), tokens)
-        written += len(tokens)
+        token_index.delete_docs(conn, part)
+        rows = conn.execute(select(table.c.id, table.c.phone, *[table.c[k] for k in KEY_COLUMNS])
+                            .where(table.c.id.in_(part), table.c.deleted_at.is_(None))).all()
+        docs = []
+        for row in rows:
+            tokens = _tokens_of_row(row, region)
+            if tokens:
+                docs.append((row.id, token_terms(tokens)))
+                written += len(tokens)
+        token_index.insert_docs(conn, docs)
     return written
 
 
@@ -163,27 +178,18 @@ def check_entry(session: Session, values: dict[str, Any], *, exclude_id: int | N
 def _candidate_ids(session: Session, tokens: list[str]) -> set[int]:
     """Customers sharing the most (rarest) tokens with the new record; strong tokens always count."""
     conn = session.connection()
-    params = {f"t{i}": t for i, t in enumerate(tokens)}
-    marks = ", ".join(f":t{i}" for i in range(len(tokens)))
-    freq = dict(conn.execute(text(
-        f"SELECT token, count(*) FROM customer_tokens WHERE token IN ({marks}) GROUP BY token"), params).all())
-    strong = [t for t in tokens if not t.startswith("n:") and 0 < freq.get(t, 0) <= STRONG_BLOCK_MAX * 20]
-    names = sorted((t for t in tokens if t.startswith("n:") and freq.get(t)), key=lambda t: freq[t])
+    terms = {t: token_term(t) for t in tokens}
+    found = token_index.frequencies(conn, list(terms.values()))
+    freq = {t: found.get(terms[t], 0) for t in tokens}
+    strong = [t for t in tokens if not t.startswith("n:") and 0 < freq[t] <= STRONG_BLOCK_MAX * 20]
+    names = sorted((t for t in tokens if t.startswith("n:") and freq[t]), key=lambda t: freq[t])
     usable = [t for t in names if freq[t] <= ENTRY_TOKEN_MAX] or names[:1]
     chosen = strong + usable
     if not chosen:
         return set()
-    params = {f"t{i}": t for i, t in enumerate(chosen)}
-    marks = ", ".join(f":t{i}" for i in range(len(chosen)))
-    rows = conn.execute(text(
-        f"SELECT customer_id, count(*) AS n FROM customer_tokens WHERE token IN ({marks}) "
-        f"GROUP BY customer_id ORDER BY n DESC LIMIT {ENTRY_CANDIDATES}"), params).all()
-    ids = {int(r[0]) for r in rows}
+    ids = {i for i, _ in token_index.sharing_most(conn, [terms[t] for t in chosen], ENTRY_CANDIDATES)}
     if strong:  # every customer sharing a phone/e-mail/credit code, even beyond the candidate limit
-        params = {f"t{i}": t for i, t in enumerate(strong)}
-        marks = ", ".join(f":t{i}" for i in range(len(strong)))
-        ids.update(int(r[0]) for r in conn.execute(text(
-            f"SELECT customer_id FROM customer_tokens WHERE token IN ({marks}) LIMIT 1000"), params))
+        ids.update(token_index.sharing_any(conn, [terms[t] for t in strong], 1000))
     return ids
 
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert
 from sqlmodel import Session
 
 from crm_cli import normalize, settings
-from crm_cli.db.lean import CUSTOMER_TOKENS
+from crm_cli.db import tokens as token_index
 from crm_cli.db.models import Customer
 
 settings.register(
@@ -63,6 +62,23 @@ def tokens_for(name_key: str | None, phones: list[str] | tuple[str, ...], email_
     return list(dict.fromkeys(out))
 
 
+def token_term(token: str) -> str:
+    """The one index term of a token: its UTF-8 bytes in hex. Injective, and all letters and digits, so the index's
+    tokenizer keeps it whole whatever the token holds (spaces, CJK, '+', '@', quotes) and case folding changes
+    nothing."""
+    return token.encode().hex()
+
+
+def token_terms(tokens: list[str]) -> str:
+    """A customer's document in the token index (crm_cli.db.tokens): its tokens' terms, separated by spaces."""
+    return " ".join([t.encode().hex() for t in tokens])
+
+
+def term_token(term: str) -> str:
+    """The token of an index term (``token_term`` reversed)."""
+    return bytes.fromhex(term).decode()
+
+
 def _tokens_of_row(row: Any, region: str) -> list[str]:
     phones = normalize.phone_keys(row.phone, region) or ([row.phone_key] if row.phone_key else [])
     return tokens_for(row.name_key, phones, row.email_key, row.credit_key, row.address_key)
@@ -71,7 +87,5 @@ def _tokens_of_row(row: Any, region: str) -> list[str]:
 def index_customer(session: Session, customer: Customer) -> None:
     """Replace the customer's blocking tokens (called on every write that can change its keys)."""
     assert customer.id is not None
-    session.execute(delete(CUSTOMER_TOKENS).where(CUSTOMER_TOKENS.c.customer_id == customer.id))
-    tokens = _tokens_of_row(customer, phone_region(session))
-    if tokens:
-        session.execute(insert(CUSTOMER_TOKENS), [{"token": t, "customer_id": customer.id} for t in tokens])
+    terms = token_terms(_tokens_of_row(customer, phone_region(session)))
+    token_index.replace_doc(session.connection(), customer.id, terms)

@@ -35,7 +35,6 @@ from crm_cli.db.models import (
     Contact,
     Customer,
     CustomerOwner,
-    CustomerToken,
     FollowUp,
     ImportBatch,
     ImportItem,
@@ -1090,7 +1089,7 @@ def _indexes_for_a_big_load(session: Session, creates: list[Group], updates: lis
         return
     with ExitStack() as stack:
         if customers_t in tables:
-            tables += [owners_t, CustomerToken.__table__]  # type: ignore[attr-defined]
+            tables.append(owners_t)
             stack.enter_context(bulk.bulk_cache(session, BIG_LOAD_CACHE_MIB))  # no spilling to the WAL midway
         yield stack.enter_context(bulk.indexes_set_aside(session, tables))
 
@@ -1100,7 +1099,7 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
     from crm_cli.customers import compute_keys
     from crm_cli.db import bulkimport as bulk
     from crm_cli.db.search import build_search_text
-    from crm_cli.dedupe import tokens_for
+    from crm_cli.dedupe import token_terms, tokens_for
     from crm_cli.normalize import phone_keys
 
     now = clock.now
@@ -1128,7 +1127,7 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
     first_customer, first_contact, first_follow = cust_id, contact_id, follow_id
     cust_rows: list[tuple[Any, ...]] = []
     owner_rows: list[tuple[Any, ...]] = []  # in OWNER_COLUMNS order, one per new customer
-    token_rows: list[tuple[str, int]] = []  # the new and updated customers' blocking tokens (crm_cli.dedupe)
+    token_docs: list[tuple[int, str]] = []  # the new and updated customers' token documents (crm_cli.dedupe)
     contact_rows: list[tuple[Any, ...]] = []
     follow_rows: list[dict[str, Any]] = []
     audit_rows: list[tuple[Any, ...]] = []
@@ -1231,8 +1230,9 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
             # session is not touched until the thread is done).
             search_fill.start(then=aside.take(customers_t.name) if aside is not None else [])
             for g, cid, fields, keys, phones, contacts in made:
-                token_rows += [(t, cid) for t in tokens_for(keys["name_key"], phones, keys["email_key"],
-                                                            keys["credit_key"], keys["address_key"])]
+                if terms := token_terms(tokens_for(keys["name_key"], phones, keys["email_key"], keys["credit_key"],
+                                                   keys["address_key"])):
+                    token_docs.append((cid, terms))
                 changes = {k: [None, v if type(v) is str else _plain(v)]
                            for k, v in zip(CUSTOMER_FIELDS, fields, strict=True) if v is not None}
                 if g.owner_id is not None:
@@ -1277,8 +1277,9 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
                 elif next_on is not None:
                     new["next_followup_on"] = next_on
                 new.update(compute_keys(new, phone_region=region))
-                token_rows.extend((t, cid) for t in tokens_for(new["name_key"], phone_keys(new["phone"], region),
-                                                                new["email_key"], new["credit_key"], new["address_key"]))
+                if terms := token_terms(tokens_for(new["name_key"], phone_keys(new["phone"], region), new["email_key"],
+                                                   new["credit_key"], new["address_key"])):
+                    token_docs.append((cid, terms))
                 parts = [new["name"], new["code"], new["phone"], new["email"]]
                 for c in have:
                     parts.extend([c["name"], c["mobile"], c["phone"], c["email"], c["wechat"]])
@@ -1301,8 +1302,7 @@ def _write(session: Session, *, user: User, clock: Clock, source: Source, option
         bulk.update_rows(session, owners_t, clock_rows, OWNER_SNAPSHOT, key="customer_id")
         bulk.insert_rows(session, ImportItem.__table__, item_rows)  # type: ignore[attr-defined]
         bulk.insert_tuples(session, audit_t, AUDIT_COLUMNS, audit_rows)
-        bulk.replace_tokens(session, CustomerToken.__table__, token_rows,  # type: ignore[attr-defined]
-                            new_from=first_customer, updated=[r["_id"] for r in update_rows])
+        bulk.replace_tokens(session, token_docs, new_from=first_customer, updated=[r["_id"] for r in update_rows])
     batch.customers_from, batch.customers_to = (first_customer, cust_id - 1) if creates else (None, None)
     batch.contacts_from, batch.contacts_to = (first_contact, contact_id - 1) if contact_id > first_contact else (
         None, None)
@@ -1432,8 +1432,10 @@ def undo_batch(session: Session, *, user: User, clock: Clock, batch_id: int, kee
         for cid in to_delete:
             audit_rows.append({"at": now, "user_id": user.id, "entity": "customer", "entity_id": cid,
                                "customer_id": cid, "action": "delete", "changes": None, "note": note})
-        # The customer_owners rows first (their foreign key has no cascade); contacts and follow-ups cascade.
+        # The customer_owners rows first (their foreign key has no cascade); contacts and follow-ups cascade; the
+        # token documents have no foreign key at all.
         bulk.delete_ids(session, CustomerOwner.__table__, to_delete, column="customer_id")  # type: ignore[attr-defined]
+        bulk.delete_tokens(session, to_delete)
         result.deleted = bulk.delete_ids(session, customers_t, to_delete)
     keep = set(changed)
     for table, lo, hi, attr in ((Contact.__table__, batch.contacts_from, batch.contacts_to, "contacts_deleted"),  # type: ignore[attr-defined]

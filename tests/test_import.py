@@ -645,10 +645,12 @@ def test_same_name_in_other_cities_is_not_a_duplicate(tmp_path: Path, db: Any, c
 
 
 def _tokens(db: Any) -> set[tuple[str, int]]:
-    from sqlalchemy import text
+    from crm_cli.db.tokens import all_docs
+    from crm_cli.dedupe_keys import term_token
 
     with db.read() as session:
-        return set(session.execute(text("SELECT token, customer_id FROM customer_tokens")).all())  # type: ignore[arg-type]
+        docs = all_docs(session.connection())
+    return {(term_token(term), cid) for cid, terms in docs.items() for term in terms.split()}
 
 
 def test_import_writes_the_blocking_tokens_that_index_ids_would(tmp_path: Path, db: Any, clock: Any,

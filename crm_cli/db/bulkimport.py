@@ -11,7 +11,6 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, select, update
@@ -215,19 +214,23 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         conn.exec_driver_sql(sql, params)
 
 
-def replace_tokens(session: Session, table: Table, rows: list[tuple[str, int]], *, new_from: int,
+def replace_tokens(session: Session, docs: list[tuple[int, str]], *, new_from: int,
                    updated: Sequence[int] = ()) -> None:
-    """Replace the blocking tokens ``(token, customer_id)`` of the customers a bulk write created (ids from
-    ``new_from`` up) and ``updated``: their old rows go, ``rows`` come in, in key order (each index page is then
-    written once instead of at random)."""
+    """Replace the token documents ``(customer_id, terms)`` (crm_cli.db.tokens) of the customers a bulk write
+    created (ids from ``new_from`` up) and ``updated``: their old documents go, ``docs`` come in."""
+    from crm_cli.db import tokens
+
     conn = session.connection()
-    conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE customer_id >= ?", (new_from,))
-    for part in chunks(sorted(set(updated))):
-        conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE customer_id IN ({', '.join('?' * len(part))})",
-                             tuple(part))
-    rows.sort(key=itemgetter(0))  # by token (customer ids are in order already); ~2x faster than tuple order
-    for part in chunks(rows, 50000):
-        conn.exec_driver_sql(f"INSERT INTO {table.name} (token, customer_id) VALUES (?, ?)", part)
+    tokens.delete_docs_from(conn, new_from)
+    tokens.delete_docs(conn, sorted(set(updated)))
+    tokens.insert_docs(conn, docs)
+
+
+def delete_tokens(session: Session, ids: Iterable[int]) -> None:
+    """Delete the token documents of customers deleted for good (nothing cascades into the FTS5 table)."""
+    from crm_cli.db import tokens
+
+    tokens.delete_docs(session.connection(), sorted(set(ids)))
 
 
 def update_rows(session: Session, table: Table, rows: list[dict[str, Any]], columns: Iterable[str], *,

@@ -25,7 +25,7 @@ from sqlmodel import Session
 from crm_cli.errors import Busy, CrmError
 
 # The migration chain, oldest first. A test checks that it matches Alembic's scripts.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0006", "0004", "0005", "0007", "0008", "0003b", "0007b", "0009", "0010")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0006", "0004", "0005", "0007", "0008", "0003b", "0007b", "0009", "0010", "0011")
 HEAD = REVISIONS[-1]
 DEFAULT_BUSY_TIMEOUT = 10.0
 

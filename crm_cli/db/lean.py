@@ -12,8 +12,6 @@ from sqlalchemy import JSON, Boolean, Date, Integer, String, column, table
 
 from crm_cli.db.types import UTCDateTime
 
-CUSTOMER_TOKENS = table("customer_tokens", column("token", String), column("customer_id", Integer))
-
 OWNERSHIP_HISTORY = table(
     "ownership_history", column("id", Integer), column("at", UTCDateTime()), column("customer_id", Integer),
     column("kind", String), column("from_user_id", Integer), column("to_user_id", Integer),
@@ -64,5 +62,5 @@ FOLLOWUPS = table(
     column("plan", String), column("created_at", UTCDateTime()),
 )  # fmt: skip
 
-LEAN_TABLES = (CUSTOMER_TOKENS, OWNERSHIP_HISTORY, DEALS, CONTRACTS, INSTALLMENTS, PAYMENTS, CUSTOMER_SHARES, SETTINGS,
+LEAN_TABLES = (OWNERSHIP_HISTORY, DEALS, CONTRACTS, INSTALLMENTS, PAYMENTS, CUSTOMER_SHARES, SETTINGS,
                AUDIT_LOG, CONTACTS, FOLLOWUPS)

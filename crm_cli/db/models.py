@@ -169,7 +169,7 @@ _LAZY_MODULES = {
     "crm_cli.db.models_admin": ("AuditEntry", "Setting", "CustomerShare"),
     "crm_cli.db.models_sales": ("Product", "Deal", "DealLine", "DealStageChange", "Contract", "ContractLine",
                                 "Installment", "Payment", "SalesTarget"),
-    "crm_cli.db.models_dedupe": ("CustomerToken", "Merge"),
+    "crm_cli.db.models_dedupe": ("Merge",),
     "crm_cli.db.models_imports": ("ImportBatch", "ImportItem", "ImportMapping"),
     "crm_cli.db.models_pool": ("OwnershipEvent", "AlertDelivery", "InvalidationRequest"),
 }
@@ -178,7 +178,7 @@ _LAZY = {name: module for module, names in _LAZY_MODULES.items() for name in nam
 if TYPE_CHECKING:  # type checkers see the lazy tables as attributes of this module
     from crm_cli.db.models_admin import AuditEntry, CustomerShare, Setting  # noqa: F401
     from crm_cli.db.models_contacts import Contact, FollowUp  # noqa: F401
-    from crm_cli.db.models_dedupe import CustomerToken, Merge  # noqa: F401
+    from crm_cli.db.models_dedupe import Merge  # noqa: F401
     from crm_cli.db.models_imports import ImportBatch, ImportItem, ImportMapping  # noqa: F401
     from crm_cli.db.models_pool import AlertDelivery, InvalidationRequest, OwnershipEvent  # noqa: F401
     from crm_cli.db.models_sales import (  # noqa: F401

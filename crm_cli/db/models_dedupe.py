@@ -1,4 +1,5 @@
-"""The duplicate tables: blocking tokens and merges.
+"""The duplicate tables: merges. (The blocking tokens live in an FTS5 table that no model describes: see
+crm_cli.db.tokens.)
 
 Built on first use: ``from crm_cli.db.models import Merge`` loads this module (see crm_cli.db.models).
 """
@@ -8,24 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from crm_cli.db.models import _instant
 
 # --- dedupe ---
-
-
-class CustomerToken(SQLModel, table=True):
-    """Blocking tokens of a customer (name bigrams/words, phone, e-mail, domain, credit code), kept up to date on
-    every write by crm_cli.dedupe.index_customer, so that the entry-time duplicate check finds candidates by index."""
-
-    __tablename__ = "customer_tokens"
-
-    token: str = Field(primary_key=True)
-    customer_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True, index=True)
-    )
 
 
 class Merge(SQLModel, table=True):
