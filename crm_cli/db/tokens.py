@@ -85,11 +85,13 @@ def _each_term(terms: Sequence[str]) -> tuple[str, tuple[str, ...]]:
 
 
 def sharing_most(conn: Any, terms: Sequence[str], limit: int) -> list[tuple[int, int]]:
-    """``(customer_id, how many of terms it has)`` for the ``limit`` customers having the most of them."""
+    """``(customer_id, how many of terms it has)`` for the ``limit`` customers having the most of them; among
+    customers having as many, the newest first (what the old table's ``GROUP BY customer_id ORDER BY n DESC`` gave,
+    now said explicitly)."""
     if not terms:
         return []
     union, params = _each_term(terms)
-    sql = f"SELECT id, count(*) AS n FROM ({union}) GROUP BY id ORDER BY n DESC LIMIT {int(limit)}"
+    sql = f"SELECT id, count(*) AS n FROM ({union}) GROUP BY id ORDER BY n DESC, id DESC LIMIT {int(limit)}"
     return [(int(i), int(n)) for i, n in conn.exec_driver_sql(sql, params).all()]
 
 
