@@ -65,9 +65,10 @@ def _populate_0010(path: Path, people: list[dict[str, Any]]) -> None:
     con.close()
 
 
-def _old_candidate_ids(con: sqlite3.Connection, tokens: list[str]) -> tuple[set[int], int]:
+def _old_candidate_ids(con: sqlite3.Connection, tokens: list[str]) -> tuple[set[int], int, int]:
     """crm_cli.dedupe._candidate_ids as it was over the plain table (0010), and how many customers share as many
-    chosen tokens as the last one kept (more than the limit: the limit cut through ties)."""
+    chosen tokens as the last one kept (more than the limit: the limit cut through ties), and how many tokens were
+    chosen."""
     from crm_cli.dedupe import ENTRY_CANDIDATES, ENTRY_TOKEN_MAX, STRONG_BLOCK_MAX
 
     marks = ", ".join("?" * len(tokens))
@@ -81,7 +82,7 @@ def _old_candidate_ids(con: sqlite3.Connection, tokens: list[str]) -> tuple[set[
     usable = [t for t in names if freq[t] <= ENTRY_TOKEN_MAX] or names[:1]
     chosen = strong + usable
     if not chosen:
-        return set(), 0
+        return set(), 0, 0
     marks = ", ".join("?" * len(chosen))
     rows = con.execute(
         f"SELECT customer_id, count(*) AS n FROM customer_tokens WHERE token IN ({marks}) "
@@ -102,7 +103,7 @@ def _old_candidate_ids(con: sqlite3.Connection, tokens: list[str]) -> tuple[set[
                 f"SELECT customer_id FROM customer_tokens WHERE token IN ({marks}) LIMIT 1000", strong
             )
         )
-    return ids, top
+    return ids, top, len(chosen)
 
 
 def _entry_tokens(values: dict[str, Any]) -> list[str]:
@@ -115,7 +116,9 @@ def _entry_tokens(values: dict[str, Any]) -> list[str]:
 
 def _entries(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rnd = random.Random(3)
-    out: list[dict[str, Any]] = [{"name": f"{c}{t}"} for c in CORES for t in TRADES]
+    out: list[dict[str, Any]] = [{"name": f"{c}{t}"} for c in CORES for t in TRADES] + [
+        {"name": c} for c in CORES
+    ]
     for p in rnd.sample(people, 40):
         out.append({k: p[k] for k in ("name", "phone", "email", "credit_code", "address") if p[k]})
     out += [{"name": "完全不同的名字"}, {"phone": "0755-86000001"}, {"email": "x@mingda.example.com"}]
@@ -131,15 +134,16 @@ def test_upgrading_0010_gives_every_entry_check_the_same_candidates(db_path: Pat
     queries = [_entry_tokens(v) for v in _entries(people)]
     before = [_old_candidate_ids(con, q) for q in queries]
     con.close()
-    assert any(top > ENTRY_CANDIDATES for _, top in before)  # the limit cut through ties
-    assert sum(len(ids) > 100 for ids, _ in before) > 10 and any(not ids for ids, _ in before)
+    cut = {chosen > 1 for _, top, chosen in before if top > ENTRY_CANDIDATES}
+    assert cut == {False, True}  # the limit cut through ties, with one token chosen and with several
+    assert sum(len(ids) > 100 for ids, _, _ in before) > 10 and any(not ids for ids, _, _ in before)
     db = Database(db_path)
     db.open()
     assert db.upgraded_from_backup is not None
     with db.read() as session:
         after = [_candidate_ids(session, q) for q in queries]
     db.dispose()
-    assert after == [ids for ids, _ in before]
+    assert after == [ids for ids, _, _ in before]
     con = sqlite3.connect(db_path)
     assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == HEAD
     assert con.execute("SELECT count(*) FROM customer_tokens").fetchone()[0] == len(people)

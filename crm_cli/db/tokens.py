@@ -85,13 +85,20 @@ def _each_term(terms: Sequence[str]) -> tuple[str, tuple[str, ...]]:
 
 
 def sharing_most(conn: Any, terms: Sequence[str], limit: int) -> list[tuple[int, int]]:
-    """``(customer_id, how many of terms it has)`` for the ``limit`` customers having the most of them; among
-    customers having as many, the newest first (what the old table's ``GROUP BY customer_id ORDER BY n DESC`` gave,
-    now said explicitly)."""
+    """``(customer_id, how many of terms it has)`` for the ``limit`` customers having the most of them.
+
+    Which of the customers tied at the limit make it is what the old B-tree table's ``WHERE token IN (...) GROUP BY
+    customer_id ORDER BY n DESC LIMIT`` gave, so that an entry check sees the same candidates as before: for one
+    term, the first customers by id (its rows came in id order, no sorting); for several, SQLite's top-n sorter
+    over the groups in id order (the same ``GROUP BY`` and ``ORDER BY`` here: ties at the limit come newest
+    first)."""
     if not terms:
         return []
+    if len(terms) == 1:
+        sql = f"SELECT rowid, 1 FROM {TABLE} WHERE {TABLE} MATCH ? LIMIT {int(limit)}"
+        return [(int(i), 1) for i, _ in conn.exec_driver_sql(sql, (f'"{terms[0]}"',)).all()]
     union, params = _each_term(terms)
-    sql = f"SELECT id, count(*) AS n FROM ({union}) GROUP BY id ORDER BY n DESC, id DESC LIMIT {int(limit)}"
+    sql = f"SELECT id, count(*) AS n FROM ({union}) GROUP BY id ORDER BY n DESC LIMIT {int(limit)}"
     return [(int(i), int(n)) for i, n in conn.exec_driver_sql(sql, params).all()]
 
 
