@@ -62,21 +62,31 @@ def tokens_for(name_key: str | None, phones: list[str] | tuple[str, ...], email_
     return list(dict.fromkeys(out))
 
 
+LONG_TERM = 2048  # FTS5 cuts terms at 32768 bytes; a term longer than this stands for a digest of its token
+
+
 def token_term(token: str) -> str:
     """The one index term of a token: its UTF-8 bytes in hex. Injective, and all letters and digits, so the index's
     tokenizer keeps it whole whatever the token holds (spaces, CJK, '+', '@', quotes) and case folding changes
-    nothing."""
-    return token.encode().hex()
+    nothing. A token of more than ``LONG_TERM // 2`` bytes (a pasted page in an address) is ``h`` + a 128-bit
+    BLAKE2 digest instead: FTS5 would cut its term at 32 KiB and confuse tokens alike in their first 16 KiB."""
+    term = token.encode().hex()
+    if len(term) > LONG_TERM:
+        from hashlib import blake2b
+
+        return "h" + blake2b(token.encode(), digest_size=16).hexdigest()
+    return term
 
 
 def token_terms(tokens: list[str]) -> str:
     """A customer's document in the token index (crm_cli.db.tokens): its tokens' terms, separated by spaces."""
-    return " ".join([t.encode().hex() for t in tokens])
+    text = " ".join([t.encode().hex() for t in tokens])
+    return text if len(text) <= LONG_TERM else " ".join([token_term(t) for t in tokens])
 
 
-def term_token(term: str) -> str:
-    """The token of an index term (``token_term`` reversed)."""
-    return bytes.fromhex(term).decode()
+def term_token(term: str) -> str | None:
+    """The token of an index term (``token_term`` reversed); None for a long token's digest."""
+    return None if term.startswith("h") else bytes.fromhex(term).decode()
 
 
 def _tokens_of_row(row: Any, region: str) -> list[str]:

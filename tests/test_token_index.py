@@ -359,3 +359,20 @@ def test_a_term_is_one_hex_word_and_reads_back() -> None:
     assert token_terms(["a:1 2", "e:x@y"]) == "613a312032 653a784079"
     assert [term_token(t) for t in token_terms(ODD_TOKENS).split()] == ODD_TOKENS
     assert token_terms([]) == ""
+
+
+def test_a_token_too_long_for_one_fts5_term_is_found_by_its_digest(db: Database) -> None:
+    from crm_cli.db import tokens as token_index
+    from crm_cli.dedupe import _candidate_ids, token_terms
+
+    db.open()
+    long_a, long_b = (
+        "a:" + "科技园" * 6000,
+        "a:" + "科技园" * 5999 + "科技圆",
+    )  # 54 KB each, alike but for the end
+    with db.write() as session:
+        token_index.replace_doc(session.connection(), 1, token_terms(["n:明达", long_a]))
+        token_index.replace_doc(session.connection(), 2, token_terms([long_b]))
+    with db.read() as session:
+        assert (_candidate_ids(session, [long_a]), _candidate_ids(session, [long_b])) == ({1}, {2})
+        assert _candidate_ids(session, ["n:明达"]) == {1}
