@@ -70,7 +70,7 @@ WRITE_CHUNK = 10_000  # new customers are inserted (with their contacts, follow-
 REBUILD_INDEXES_MIN = 5000  # creating at least this many rows, and more than a table holds, rebuilds its indexes
 BIG_LOAD_CACHE_MIB = 1024  # SQLite page cache for such a load (100k customers write ~300 MB of pages)
 PARALLEL_ROWS_MIN = 20_000  # a sheet this long has the keys of its later rows computed in a forked child...
-PARALLEL_MAIN_SHARE = 0.4  # ...which takes the last 60% of the rows, while this process checks the first 40%
+PARALLEL_MAIN_SHARE = 0.45  # ...which takes the last 55% of the rows, while this process checks the first 45%
 ANALYZE_AFTER = 1000  # an import writing this many customers refreshes the query planner's statistics
 
 # Customer columns the import may change on an update, and the extra ones `undo` restores (an import item's
