@@ -736,11 +736,13 @@ def _match_database(planner: _Planner, result: ImportResult) -> None:
     from crm_cli.db import bulkimport as bulk
 
     groups = planner.groups
-    code_hits = bulk.lookup(session, table, "code", (g.values.get("code") for g in groups), live_only=False,
-                            extra=("deleted_at",))
+    # An empty table matches nothing: no look-ups (100k keys of six kinds cost ~0.5 s against nothing).
+    empty = session.execute(select(table.c.id).limit(1)).first() is None
+    code_hits = {} if empty else bulk.lookup(session, table, "code", (g.values.get("code") for g in groups),
+                                             live_only=False, extra=("deleted_at",))
     hits: dict[str, dict[str, list[tuple[Any, ...]]]] = {
-        kind: bulk.lookup(session, table, kind, (g.keys.get(kind) for g in groups),
-                          extra=("city_key",) if kind == "name_key" and "city_key" in table.c else ())
+        kind: {} if empty else bulk.lookup(session, table, kind, (g.keys.get(kind) for g in groups),
+                                           extra=("city_key",) if kind == "name_key" and "city_key" in table.c else ())
         for kind, _ in MATCH_ORDER if kind != "code"
     }
     fuzzy_limit = int(get_setting(session, "import.fuzzy_check_rows"))
