@@ -139,6 +139,15 @@ class Background:
             error, self._error = self._error, None
             raise error
 
+    def cancel(self) -> None:
+        """Stop the running statement (``sqlite3_interrupt``) and wait for the thread, dropping its error: for a
+        caller that is failing anyway (an error, Ctrl-C) and will roll back."""
+        if self._thread is not None:
+            self._dbapi.interrupt()
+            self._thread.join()
+            self._thread = None
+        self._error = None
+
 
 def _encoder(column: Any) -> Any:
     """How a Python value is stored in this column, the way SQLAlchemy's SQLite types store it."""

@@ -93,14 +93,15 @@ class SearchFill:
         self._background = Background(self.session)
         self._background.run(statements)
 
-    def wait(self, *, quiet: bool = False) -> None:
-        """Until the fill is done; its error is raised unless ``quiet`` (the caller already has one to raise)."""
+    def wait(self) -> None:
+        """Until the fill is done; raises its error."""
         if self._background is not None:
-            try:
-                self._background.wait()
-            except BaseException:
-                if not quiet:
-                    raise
+            self._background.wait()
+
+    def cancel(self) -> None:
+        """Interrupt the fill and wait for its thread (the caller is failing and will roll back)."""
+        if self._background is not None:
+            self._background.cancel()
 
     def finish(self) -> None:
         if self._background is not None:
@@ -128,7 +129,7 @@ def deferred_search_index(session: Any, *, first_id: int, rows: int,
     try:
         yield fill
     except BaseException:
-        fill.wait(quiet=True)  # the thread must be done with the connection before the caller rolls back
+        fill.cancel()  # the thread must be done with the connection before the caller rolls back
         raise
     fill.finish()
     if trigger_sql is not None:
