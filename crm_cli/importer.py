@@ -1429,16 +1429,8 @@ def undo_batch(session: Session, *, user: User, clock: Clock, batch_id: int, kee
     now = clock.now
     note = f"undo of import batch {batch_id}"
     audit_rows: list[dict[str, Any]] = []
-    to_delete = [c for c in created if c not in changed]
-    if to_delete:
-        for cid in to_delete:
-            audit_rows.append({"at": now, "user_id": user.id, "entity": "customer", "entity_id": cid,
-                               "customer_id": cid, "action": "delete", "changes": None, "note": note})
-        # The customer_owners rows first (their foreign key has no cascade); contacts and follow-ups cascade; the
-        # token documents have no foreign key at all.
-        bulk.delete_ids(session, CustomerOwner.__table__, to_delete, column="customer_id")  # type: ignore[attr-defined]
-        bulk.delete_tokens(session, to_delete)
-        result.deleted = bulk.delete_ids(session, customers_t, to_delete)
+    # The batch's contacts and follow-ups first, those of the customers about to go included (their cascade would
+    # remove them uncounted: the summary said "0 contacts removed" after taking 100k customers with theirs).
     keep = set(changed)
     for table, lo, hi, attr in ((Contact.__table__, batch.contacts_from, batch.contacts_to, "contacts_deleted"),  # type: ignore[attr-defined]
                                 (FollowUp.__table__, batch.followups_from, batch.followups_to, "followups_deleted")):  # type: ignore[attr-defined]
@@ -1451,6 +1443,16 @@ def undo_batch(session: Session, *, user: User, clock: Clock, batch_id: int, kee
             cond = and_(cond, table.c.customer_id.not_in(list(keep)))
         n = session.execute(delete(table).where(cond)).rowcount  # type: ignore[attr-defined]
         setattr(result, attr, n or 0)
+    to_delete = [c for c in created if c not in changed]
+    if to_delete:
+        for cid in to_delete:
+            audit_rows.append({"at": now, "user_id": user.id, "entity": "customer", "entity_id": cid,
+                               "customer_id": cid, "action": "delete", "changes": None, "note": note})
+        # The customer_owners rows first (their foreign key has no cascade); the batch's contacts and follow-ups are gone
+        # already (counted above); the token documents have no foreign key at all.
+        bulk.delete_ids(session, CustomerOwner.__table__, to_delete, column="customer_id")  # type: ignore[attr-defined]
+        bulk.delete_tokens(session, to_delete)
+        result.deleted = bulk.delete_ids(session, customers_t, to_delete)
     reverts = []
     for item in items:
         if item.customer_id in changed:

@@ -718,6 +718,6 @@ def test_a_big_import_written_in_chunks_gets_every_row_and_undoes(tmp_path: Path
         assert session.exec(select(func.count()).select_from(AuditEntry)).one() == 1 + 5 + 3  # add, 5 new, C1 + 2
     with db.write() as session:
         undone = importer.undo_batch(session, user=get_user(session, "boss"), clock=clock, batch_id=result.batch)
-    # the new customers' contacts and follow-ups go with them (cascade); C1's are counted
-    assert (undone.deleted, undone.reverted, undone.contacts_deleted, undone.followups_deleted) == (5, 1, 1, 1)
+    # every contact and follow-up the batch created is removed and counted: the new customers' and C1's
+    assert (undone.deleted, undone.reverted, undone.contacts_deleted, undone.followups_deleted) == (5, 1, 6, 6)
     assert [(c.code, contacts_of(db, c.id)) for c in customers(db)] == [("C1", [])]
