@@ -66,7 +66,7 @@ ON_DUPLICATE = ("skip", "update", "create")
 FOOTER_WORDS = ("合计", "总计", "小计", "共计", "汇总", "制表", "打印", "审核", "total", "sum", "printed")
 MATCH_ORDER = (("code", "same code"), ("credit_key", "same credit code"), ("phone_key", "same phone"),
                ("email_key", "same e-mail"), ("name_key", "same name"))
-WRITE_CHUNK = 10_000  # new customers are inserted (with their contacts, follow-ups, audit) this many at a time
+WRITE_CHUNK = 10_000  # new customer rows are inserted this many at a time (their other rows once they are all in)
 REBUILD_INDEXES_MIN = 5000  # creating at least this many rows, and more than a table holds, rebuilds its indexes
 BIG_LOAD_CACHE_MIB = 1024  # SQLite page cache for such a load (100k customers write ~300 MB of pages)
 PARALLEL_ROWS_MIN = 20_000  # a sheet this long has the keys of its later rows computed in a forked child...
