@@ -8,12 +8,12 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
 from sqlalchemy import text
 
 from crm_cli.db.engine import HEAD, Database, make_engine, run_migrations
 from crm_cli.db.models import Customer
+from tests.test_import import xlsx
 
 CITIES = ["深圳", "广州", "上海", "北京", "杭州"]
 CORES = ["明达", "华信", "远航", "金盛", "鼎新", "恒通"]
@@ -237,14 +237,6 @@ def test_add_and_edit_of_name_phone_and_email_rewrite_the_document(
     assert _finds(db, "n:远航") == {c.id} and _finds(db, "n:明达") == set()
 
 
-def _sheet(path: Path, rows: list[list[Any]]) -> Path:
-    wb = openpyxl.Workbook()
-    for row in rows:
-        wb.active.append(row)
-    wb.save(path)
-    return path
-
-
 def _import(db: Database, clock: Any, path: Path, **options: Any) -> Any:
     from crm_cli import importer
     from crm_cli.users import get_user
@@ -280,7 +272,7 @@ def test_import_create_update_and_undo_keep_the_index_in_step(
         ["广州華信貿易有限公司", "C2", "+852 6096 1075", None],
         ["ACME Widgets, Inc.", "C3", "(650) 253-0000", "Sales@Acme.example.com"],
     ]
-    result = _import(db, clock, _sheet(tmp_path / "a.xlsx", rows), on_duplicate="update")
+    result = _import(db, clock, xlsx(tmp_path / "a.xlsx", rows), on_duplicate="update")
     assert (result.created, result.updated) == (2, 1)
     _in_step(db)
     assert _finds(db, "t:+8613812345678") == {old.id} and _finds(db, "t:+8675512345670") == set()

@@ -107,7 +107,7 @@ class SearchFill:
         if self._background is not None:
             self.wait()
         elif self.active:
-            self.session.execute(text(self._sql[0].replace("?", ":first")), {"first": self.first_id})
+            self.session.connection().exec_driver_sql(*self._sql)
 
 
 @contextmanager
