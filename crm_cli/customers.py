@@ -80,13 +80,13 @@ def validate_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _stars(value: Any) -> int:
+    """0–5, from 3, "3", 三星, 五 or ★★★ (the same reading as a stars column of an imported sheet)."""
+    from crm_cli.sheets.cells import CellError, to_stars
+
     try:
-        stars = int(str(value).strip())
-    except ValueError as exc:
-        raise InvalidInput(f"stars must be a whole number from 0 to 5, not {value!r}") from exc
-    if not 0 <= stars <= 5:
-        raise InvalidInput(f"stars must be from 0 to 5, not {stars}")
-    return stars
+        return to_stars(value)
+    except CellError as exc:
+        raise InvalidInput(str(exc)) from exc
 
 
 def validate_email(value: Any) -> str | None:
@@ -110,7 +110,7 @@ def validate_credit_code(value: Any) -> str | None:
         return str(uscc.validate(text))
     except ValidationError as exc:
         raise InvalidInput(
-            f"invalid credit code {text!r} (统一社会信用代码): {exc.message}; check the 18 characters"
+            f"invalid credit code {text!r} (统一社会信用代码): {exc.message.rstrip('.')}; check the 18 characters"
         ) from exc
 
 

@@ -180,3 +180,18 @@ def test_first_user_of_a_new_database_becomes_admin(db, clock) -> None:
         assert current_user(session, "first", clock=clock).role == "admin"
     with db.write() as session, pytest.raises(NotFound):
         current_user(session, "second", clock=clock)
+
+
+def test_stars_read_like_a_sheet_cell_and_out_of_range_is_refused(db, make_customer) -> None:
+    assert make_customer("三星公司", stars="三星").stars == 3
+    assert make_customer("星号公司", stars="★★★★").stars == 4
+    with pytest.raises(InvalidInput, match="from 0 to 5"):
+        make_customer("六星公司", stars=6)
+    with pytest.raises(InvalidInput, match="whole number"):
+        make_customer("坏星公司", stars="many")
+
+
+def test_a_bad_credit_code_names_the_field_and_has_one_full_stop(db, make_customer) -> None:
+    with pytest.raises(InvalidInput) as err:
+        make_customer("代码公司", credit_code="91440300MA5DXXXX1X")
+    assert "统一社会信用代码" in str(err.value) and ".;" not in str(err.value)

@@ -133,6 +133,16 @@ def test_impossible_dates_and_bad_values_are_row_errors_naming_column_and_value(
     assert [c.name for c in customers(db)] == ["好公司"]
 
 
+def test_stars_written_as_chinese_numerals_or_star_signs_are_read(tmp_path: Path, db: Any, clock: Any,
+                                                                    boss: Any) -> None:
+    values = [3, 4.0, "2", "三星", "五", "1星级", "★★☆☆☆", "零", "六星", "三颗"]
+    rows = [["客户名称", "星级"]] + [[f"公司{i}", v] for i, v in enumerate(values)]
+    result = run(db, clock, xlsx(tmp_path / "s.xlsx", rows))
+    assert [(e.row, e.value) for e in result.errors] == [(10, "六星"), (11, "三颗")]
+    assert "三星 or ★★★" in result.errors[1].message
+    assert [c.stars for c in customers(db)] == [3, 4, 2, 3, 5, 1, 2, 0]
+
+
 def test_full_width_spaces_and_characters_are_normalised(tmp_path: Path, db: Any, clock: Any, boss: Any) -> None:
     rows = [["客户名称", "客户编号", "地区"], ["\u3000明达电子\u3000", "ＡＢ１２３", " 深圳\u3000"]]
     run(db, clock, xlsx(tmp_path / "w.xlsx", rows))
@@ -437,6 +447,8 @@ def test_undo_removes_created_and_reverts_updated(tmp_path: Path, cli: Any, db: 
     assert [(c.code, c.level) for c in customers(db)] == [("C1", "key"), ("C2", "potential")]
     res = cli("import", "undo", str(batch))
     assert res.exit_code == 0, res.output
+    # the created customer goes; the updated one is reverted; both rows' contacts go (counts in the right number)
+    assert "1 customer removed, 1 reverted, 2 contacts and 0 follow-ups removed" in " ".join(res.stderr.split())
     [c] = customers(db)
     assert (c.id, c.level, c.region, contacts_of(db, c.id)) == (old.id, old.level, "深圳", [])
     assert "华信" not in c.search_text

@@ -58,6 +58,11 @@ def error(message: str, details: Sequence[str] = ()) -> None:
         con.print(f"  {_esc(line)}")
 
 
+def count(n: int, one: str, many: str | None = None) -> str:
+    """``1 customer``, ``2 customers``, ``0 follow-ups``: a count with its noun in the right number."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 def ok(message: str) -> None:
     if not _plain_message(f"✓ {message}"):
         err_console().print(f"[green]✓[/] {_esc(message)}")

@@ -102,7 +102,7 @@ def _summary(result: Any) -> None:
     would = result.dry_run or result.refused
     create, update, skip = ("to create", "to update", "to skip") if would else ("created", "updated", "skipped")
     lines = [
-        f"{result.file} (sheet {result.sheet}, headers on row {result.header_row}): {result.rows_read} rows read",
+        f"{result.file} (sheet {result.sheet}, headers on row {result.header_row}): {_out.count(result.rows_read, 'row')} read",
         f"  {create} {result.created}, {update} {result.updated}, {skip} {result.skipped}; "
         f"contacts {result.contacts_created}, follow-ups {result.followups_created}",
     ]
@@ -123,7 +123,7 @@ def _summary(result: Any) -> None:
     for line in lines:
         _out.info(line)
     if result.errors:
-        _out.warn(f"{len(result.error_rows)} row(s) refused:")
+        _out.warn(f"{_out.count(len(result.error_rows), 'row')} refused:")
         for e in result.errors[:50]:
             _out.info(f"    {(e.sheet + ' ') if e.sheet else ''}{e}")
         if len(result.errors) > 50:
@@ -176,8 +176,9 @@ def undo_cmd(
     if as_json:
         _out.print_json(result.as_dict())
         return
-    _out.ok(f"import batch {batch} undone: {result.deleted} customers removed, {result.reverted} reverted, "
-            f"{result.contacts_deleted} contacts and {result.followups_deleted} follow-ups removed")
+    _out.ok(f"import batch {batch} undone: {_out.count(result.deleted, 'customer')} removed, "
+            f"{result.reverted} reverted, {_out.count(result.contacts_deleted, 'contact')} and "
+            f"{_out.count(result.followups_deleted, 'follow-up')} removed")
     if result.kept:
         _out.warn(f"kept {len(result.kept)} record(s) changed since the import:")
         for line in result.kept[:50]:
@@ -239,5 +240,5 @@ def export_customers_cmd(
     with read_session() as (session, user, clock):
         counts = exporter.export_customers(session, user=user, clock=clock, query=query, path=Path(file), lang=lang,
                                            followups=followups)
-    _out.ok(f"exported {counts['customers']} customers, {counts['contacts']} contacts and "
-            f"{counts['followups']} follow-ups to {file}")
+    _out.ok(f"exported {_out.count(counts['customers'], 'customer')}, {_out.count(counts['contacts'], 'contact')} "
+            f"and {_out.count(counts['followups'], 'follow-up')} to {file}")

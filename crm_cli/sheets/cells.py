@@ -24,6 +24,7 @@ _MDY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _DT = re.compile(r"^(.+?)[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$")
 DATE_FORMATS = "2026-12-05, 2026/12/05, 2026年12月5日 or 12/20/2026"
 _TRUE = {"1", "true", "yes", "y", "是", "√", "✓", "✔", "x", "对", "t"}
+_CN_DIGITS = "零一二三四五"  # 三星 / 五 in a stars column
 _FALSE = {"0", "false", "no", "n", "否", "", "-", "×", "不是", "f"}
 
 
@@ -168,9 +169,11 @@ def to_stars(value: Any) -> int:
         if raw and set(raw) <= {"★", "☆"}:
             stars = raw.count("★")
         else:
-            raw = raw.removesuffix("星").strip()
+            raw = raw.removesuffix("星级").removesuffix("星").strip()
+            if len(raw) == 1 and raw in _CN_DIGITS:
+                raw = str(_CN_DIGITS.index(raw))
             if not raw.isdigit():
-                raise CellError(f"stars must be a whole number from 0 to 5, not {text(value)!r}")
+                raise CellError(f"stars must be a whole number from 0 to 5 (3, 三星 or ★★★), not {text(value)!r}")
             stars = int(raw)
     if not 0 <= stars <= 5:
         raise CellError(f"stars must be from 0 to 5, not {stars}")
