@@ -87,6 +87,29 @@ def test_english_headers_map(tmp_path: Path, db: Any, clock: Any, boss: Any) -> 
     assert contacts_of(db, c.id)[0].mobile == "13812345678"
 
 
+def test_headers_of_other_crms_exports_map(tmp_path: Path, db: Any, clock: Any, boss: Any) -> None:
+    # headers as 纷享销客 / 销售易-style and Salesforce-style exports spell them
+    zh = ["客户全称", "纳税人识别号", "电话号码", "电子邮件", "公司网址", "通讯地址", "行业类别", "客户备注", "下次跟进时间",
+          "联系人", "联系人职位", "联系人手机号", "联系人电子邮箱"]
+    en = ["Account Name", "Tax ID", "Phone Number", "E-mail Address", "Homepage", "Street", "Industry", "Description",
+          "Next Follow-up Date", "Contact Name", "Job Title", "Mobile Number", "Contact Email"]
+    fields = ["name", "credit_code", "phone", "email", "website", "address", "industry", "notes", "next_followup_on",
+              "contact_name", "contact_title", "contact_mobile", "contact_email"]
+    from crm_cli.sheets.mapping import field_for_header
+
+    assert [field_for_header(h) for h in zh] == fields
+    assert [field_for_header(h) for h in en] == fields
+    row = ["华强电子", "91350100M000100Y43", "0755-86001234", "info@hq.example.com", "hq.example.com", "深南大道1号",
+           "电子", "老客户", "2026-12-05", "李雷", "经理", 13812345678, "li@hq.example.com"]
+    result = run(db, clock, xlsx(tmp_path / "crm.xlsx", [zh, row]))
+    assert (result.created, result.errors, result.ignored_columns) == (1, [], [])
+    [c] = customers(db)
+    assert (c.credit_code, c.website, c.notes, c.next_followup_on) == ("91350100M000100Y43", "hq.example.com", "老客户",
+                                                                        date(2026, 12, 5))
+    [p] = contacts_of(db, c.id)
+    assert (p.title, p.mobile, p.email) == ("经理", "13812345678", "li@hq.example.com")
+
+
 def test_numbers_in_phone_and_code_columns_become_exact_digit_strings(tmp_path: Path, db: Any, clock: Any,
                                                                        boss: Any) -> None:
     path = xlsx(tmp_path / "n.xlsx", [["客户名称", "客户编号", "电话", "手机", "联系人"],
