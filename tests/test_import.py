@@ -756,3 +756,20 @@ def test_a_big_import_written_in_chunks_gets_every_row_and_undoes(tmp_path: Path
     # every contact and follow-up the batch created is removed and counted: the new customers' and C1's
     assert (undone.deleted, undone.reverted, undone.contacts_deleted, undone.followups_deleted) == (5, 1, 6, 6)
     assert [(c.code, contacts_of(db, c.id)) for c in customers(db)] == [("C1", [])]
+
+
+def test_json_columns_are_stored_as_readable_utf8_by_the_orm_and_the_bulk_path(tmp_path: Path, db: Any, clock: Any,
+                                                                                db_path: Path, make_customer: Any) -> None:
+    import sqlite3
+
+    make_customer("明达电子")  # ORM: its audit row
+    run(db, clock, xlsx(tmp_path / "b.xlsx", [["客户名称", "等级说明"], ["华信贸易", "重要"]]), keep_unknown=True)
+    con = sqlite3.connect(db_path)
+    try:
+        audit = [r[0] for r in con.execute("SELECT changes FROM audit_log ORDER BY id")]
+        [custom] = [r[0] for r in con.execute("SELECT custom FROM customers WHERE name = '华信贸易'")]
+    finally:
+        con.close()
+    assert "明达电子" in audit[0] and any("华信贸易" in a for a in audit[1:])
+    assert custom == '{"等级说明": "重要"}'
+    assert not any("\\u" in a for a in audit)

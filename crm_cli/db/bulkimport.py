@@ -7,7 +7,6 @@ the import runs inside ``BEGIN IMMEDIATE``, which holds the write lock) and Core
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC
@@ -15,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlmodel import Session
+
+from crm_cli.db.engine import json_text
 
 CHUNK = 5000  # SQLite allows 32766 variables per statement; 5000 keeps the statements small
 
@@ -175,7 +176,7 @@ def _encoder(column: Any) -> Any:
     if isinstance(kind, Date):
         return lambda v: None if v is None else v.isoformat()
     if isinstance(kind, JSON):
-        return lambda v: None if v is None else json.dumps(v)
+        return lambda v: None if v is None else json_text(v)  # the engine's json_serializer
     if isinstance(kind, Boolean):
         return lambda v: None if v is None else int(bool(v))
     return None
