@@ -957,14 +957,35 @@ def plan_mapping(session: Session, source: Source, options: ImportOptions) -> tu
     if options.mapping:
         overrides.update(parse_overrides([f"{h}={f}" for h, f in load_mapping(session, options.mapping).items()]))
     overrides.update(parse_overrides(options.overrides))
-    rows = source.main.rows
+    try:
+        return _sheet_mapping(source.main, overrides, options), overrides
+    except InvalidInput as first_error:
+        # No --sheet and the first sheet holds no customers (an instructions or cover sheet, say): the first other
+        # sheet that does becomes the one imported, and the summary names it.
+        for i, other in enumerate(source.others):
+            try:
+                cmap = _sheet_mapping(other, overrides, options)
+            except InvalidInput:
+                continue
+            source.others = [source.main, *source.others[:i], *source.others[i + 1:]]
+            source.main = other
+            return cmap, overrides
+        if source.others:
+            names = ", ".join(s.name for s in (source.main, *source.others))
+            raise InvalidInput(f"sheet {source.main.name}: {first_error}; no other sheet holds customers either "
+                               f"(sheets: {names}); pick one with --sheet NAME") from first_error
+        raise
+
+
+def _sheet_mapping(sheet: RawSheet, overrides: dict[str, str], options: ImportOptions) -> ColumnMap:
+    rows = sheet.rows
     header_row = find_header_row(rows, extra=set(overrides))
     cmap = map_columns(rows[header_row], header_row, overrides=overrides, keep_unknown=options.keep_unknown)
     if "name" not in cmap.fields:
         raise InvalidInput(
             f"no column holds the customer name; headers: {', '.join(h for h in cmap.headers if h)}; "
             "map one with --map 'Header=name'")
-    return cmap, overrides
+    return cmap
 
 
 def import_source(

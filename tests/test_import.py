@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from sqlmodel import col, func, select
 
-from crm_cli.db.models import AuditEntry, Contact, Customer, FollowUp
+from crm_cli.db.models import AuditEntry, Contact, Customer, FollowUp, ImportBatch
 
 CREDIT = "91440300MA5DC9QX92"  # a valid 统一社会信用代码
 CREDIT2 = "91310000MA1FL8TQ36"
@@ -378,6 +378,39 @@ def test_sheet_option_picks_the_sheet(tmp_path: Path, db: Any, clock: Any, boss:
     wb.save(path)
     run(db, clock, path, sheet="名单")
     assert [c.name for c in customers(db)] == ["甲"]
+
+
+def test_without_sheet_a_cover_sheet_is_passed_over_for_the_sheet_with_customers(tmp_path: Path, cli: Any,
+                                                                                 db: Any) -> None:
+    path = tmp_path / "cover.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "说明"
+    wb.active.append(["请在第二个工作表填写客户，每行一家公司"])
+    ws = wb.create_sheet("名单")
+    ws.append(["客户名称", "手机"])
+    ws.append(["甲公司", 13800000000])
+    wb.create_sheet("备用").append(["备注"])
+    wb.save(path)
+    res = cli("import", str(path), "--json")
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)["sheet"] == "名单"
+    assert [c.name for c in customers(db)] == ["甲公司"]
+    with db.read() as session:
+        assert [b.sheet for b in session.exec(select(ImportBatch))] == ["名单"]
+
+
+def test_no_sheet_with_customers_names_every_sheet_and_suggests_sheet(tmp_path: Path, cli: Any, db: Any) -> None:
+    path = tmp_path / "none.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "说明"
+    wb.active.append(["请填写"])
+    wb.create_sheet("统计").append(["月份", "金额"])
+    wb.save(path)
+    res = cli("import", str(path))
+    assert res.exit_code == 1
+    message = " ".join(res.stderr.split())
+    assert "sheet 说明: no header row" in message and "(sheets: 说明, 统计); pick one with --sheet NAME" in message
+    assert customers(db) == []
 
 
 def test_follow_up_columns_create_a_follow_up(tmp_path: Path, db: Any, clock: Any, boss: Any) -> None:

@@ -46,7 +46,7 @@ def _progress() -> Any:
 @app.command("run")
 def import_cmd(
     file: Annotated[Path, typer.Argument(help="The .xlsx or .csv file")],
-    sheet: Annotated[str | None, typer.Option(help="Sheet name (default: the first sheet)")] = None,
+    sheet: Annotated[str | None, typer.Option(help="Sheet name (default: the first sheet that holds customers)")] = None,
     map_: Annotated[list[str] | None, typer.Option("--map", help="'Header=field' (repeatable); field 'ignore' "
                                                    "drops a column, 'custom:NAME' keeps it as a custom field")] = None,
     mapping: Annotated[str | None, typer.Option(help="Use a saved mapping")] = None,
