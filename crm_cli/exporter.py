@@ -5,7 +5,7 @@ three sheets, so an export imports back into an empty database as the same custo
 Rows are read with Core selects (no ORM objects) and written with xlsxwriter in constant-memory mode.
 
 Other capabilities add sheets (contracts, payments...) with ``register_export_sheet(fn)``, where ``fn(session,
-user, clock, customer_ids)`` returns ``(sheet name, headers, rows)``.
+user, clock, customer_ids, lang)`` returns ``(sheet name, headers, rows)`` in ``lang`` (zh or en), or None.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from crm_cli.errors import InvalidInput
 from crm_cli.sheets.mapping import header_label
 from crm_cli.vocab import level_label, method_label
 
-ExtraSheet = Callable[[Session, User, Clock, Sequence[int]],
+ExtraSheet = Callable[[Session, User, Clock, Sequence[int], str],
                       tuple[str, Sequence[str], Iterable[Sequence[Any]]] | None]
 EXTRA_EXPORT_SHEETS: list[ExtraSheet] = []
 
@@ -55,8 +55,9 @@ def export_customers(
     session: Session, *, user: User, clock: Clock, query: CustomerQuery, path: Path, lang: str = "zh",
     followups: bool = True, engine: str = "stream",
 ) -> dict[str, int]:
-    """Write the customers ``user`` can see that match ``query`` to ``path`` (.xlsx, or .csv plus
-    ``.contacts.csv`` and ``.followups.csv`` beside it). Returns counts per sheet."""
+    """Write the customers ``user`` can see that match ``query`` to ``path``: an .xlsx with a sheet each for
+    customers, contacts, follow-ups and the extra sheets, or a .csv of the customers with one ``NAME.SHEET.csv``
+    beside it per other sheet (``客户.联系人.csv``). Returns counts per sheet."""
     lang = _lang(lang)
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
@@ -130,7 +131,7 @@ def export_customers(
     if followups:
         sheets.append((sheet_f, [header_label(f, lang) for f in FOLLOWUP_COLUMNS], followup_rows()))
     for extra in EXTRA_EXPORT_SHEETS:
-        sheet = extra(session, user, clock, ids)
+        sheet = extra(session, user, clock, ids, lang)
         if sheet is not None:  # a capability with nothing to export adds no sheet
             sheets.append(sheet)
     if suffix == ".xlsx":
@@ -242,7 +243,7 @@ _INSTRUCTIONS_EN = [
     "7. Imports can be undone: crm import list, then crm import undo BATCH.",
 ]
 
-from crm_cli import sales_views  # noqa: E402  (sheets Products, Deals, Contracts, Payment plan, Payments)
+from crm_cli import sales_views  # noqa: E402  (sheets Products, Deals, Contracts, Payment plan, Payments; 产品, 商机…)
 
 for _sheet in sales_views.EXPORT_SHEETS:
     register_export_sheet(_sheet)

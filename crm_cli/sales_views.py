@@ -148,10 +148,52 @@ def _payments_sheet(session: Session, user: User, clock: Clock | None = None, cu
             [[p[0], numbers[p[1]], p[2], _money(p[3]), p[4], p[5], p[6]] for p in paid if p[1] in numbers])
 
 
+# The sheets in Chinese (``lang="zh"``, the export's default): sheet name, headers, and the values that are codes.
+ZH_SHEETS: dict[str, tuple[str, dict[str, str]]] = {
+    "Products": ("产品", {"Code": "产品编号", "Name": "产品名称", "Unit": "单位", "Spec": "规格", "Category": "类别",
+                          "List price": "标准价", "Active": "在售"}),
+    "Deals": ("商机", {"ID": "商机ID", "Customer ID": "客户ID", "Customer": "客户名称", "Title": "商机名称",
+                       "Stage": "阶段", "Amount": "金额", "Currency": "币种", "Probability %": "赢率%",
+                       "Expected close": "预计成交日期", "Owner": "负责人", "Closed on": "关闭日期",
+                       "Lost reason": "输单原因"}),
+    "Contracts": ("合同", {"Number": "合同编号", "Customer ID": "客户ID", "Customer": "客户名称", "Kind": "类型",
+                           "Parent": "主合同", "Status": "状态", "Signed": "签订日期", "Start": "开始日期",
+                           "End": "结束日期", "Currency": "币种", "Total": "合同金额", "Received": "已回款",
+                           "Outstanding": "未回款", "Overdue": "逾期未收"}),
+    "Payment plan": ("收款计划", {"Contract": "合同编号", "#": "期数", "Due": "应收日期", "Amount": "应收金额",
+                                  "Paid": "已收", "Open": "未收", "Status": "状态"}),
+    "Payments": ("回款", {"ID": "回款ID", "Contract": "合同编号", "Received": "回款日期", "Amount": "金额",
+                          "Method": "方式", "Reference": "凭证号", "Note": "备注"}),
+}
+PLAN_STATUS_ZH = {"paid": "已收清", "overdue": "逾期", "partial": "部分收款", "open": "待收"}
+
+
+def _in_chinese(session: Session, sheet: Sheet) -> Sheet:
+    from crm_cli.contracts import KINDS, STATUSES
+    from crm_cli.deals import stages
+
+    name, headers, rows = sheet
+    zh_name, zh_headers = ZH_SHEETS[name]
+    values: dict[str, dict[Any, str]] = {
+        "Products": {"Active": {True: "是", False: "否"}},
+        "Deals": {"Stage": {st.key: st.zh for st in stages(session) if st.zh}},
+        "Contracts": {"Kind": KINDS, "Status": STATUSES},
+        "Payment plan": {"Status": PLAN_STATUS_ZH},
+    }.get(name, {})
+    columns = [(headers.index(h), labels) for h, labels in values.items()]
+    for row in rows:
+        for i, labels in columns:
+            row[i] = labels.get(row[i], row[i])
+    return zh_name, [zh_headers.get(h, h) for h in headers], rows
+
+
 def _unless_empty(build: Any) -> Any:
-    def sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None) -> Sheet | None:
-        name, headers, rows = build(session, user, clock, customer_ids)
-        return (name, headers, rows) if rows else None
+    def sheet(session: Session, user: User, clock: Clock | None = None, customer_ids: Any = None,
+              lang: str = "en") -> Sheet | None:
+        built = build(session, user, clock, customer_ids)
+        if not built[2]:
+            return None
+        return _in_chinese(session, built) if lang == "zh" else built
 
     sheet.__name__ = build.__name__.lstrip("_")
     sheet.__doc__ = build.__doc__
@@ -163,14 +205,16 @@ deals_sheet = _unless_empty(_deals_sheet)
 contracts_sheet = _unless_empty(_contracts_sheet)
 plan_sheet = _unless_empty(_plan_sheet)
 payments_sheet = _unless_empty(_payments_sheet)
-# Registered with crm_cli.exporter (``fn(session, user, clock, customer_ids) -> (name, headers, rows) | None``;
+# Registered with crm_cli.exporter (``fn(session, user, clock, customer_ids, lang) -> (name, headers, rows) | None``;
 # None when there is nothing to export, so a customer export without sales keeps its three sheets).
 EXPORT_SHEETS = [products_sheet, deals_sheet, contracts_sheet, plan_sheet, payments_sheet]
 
 
 def export_sheets(session: Session, user: User, clock: Clock | None = None,
-                  customer_ids: Any = None) -> list[Sheet]:
+                  customer_ids: Any = None, lang: str = "en") -> list[Sheet]:
     """All sales sheets: (sheet name, headers, rows), only what ``user`` can see (and, given ``customer_ids``,
-    only those customers'), empty ones included. Column queries and grouped sums: no per-row queries."""
-    return [fn(session, user, clock, customer_ids) for fn in
-            (_products_sheet, _deals_sheet, _contracts_sheet, _plan_sheet, _payments_sheet)]
+    only those customers'), empty ones included, in English or (``lang="zh"``) Chinese. Column queries and grouped
+    sums: no per-row queries."""
+    sheets = [fn(session, user, clock, customer_ids) for fn in
+              (_products_sheet, _deals_sheet, _contracts_sheet, _plan_sheet, _payments_sheet)]
+    return [_in_chinese(session, sh) for sh in sheets] if lang == "zh" else sheets

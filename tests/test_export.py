@@ -171,7 +171,7 @@ def test_extra_export_sheets_are_added(tmp_path: Path, cli: Any, db: Any, clock:
 
     _fill(db, clock, make_user, make_customer)
     monkeypatch.setattr(exporter, "EXTRA_EXPORT_SHEETS", [])
-    exporter.register_export_sheet(lambda session, user, clock, ids: ("合同", ["客户ID", "金额"],
+    exporter.register_export_sheet(lambda session, user, clock, ids, lang: ("合同", ["客户ID", "金额"],
                                                                       [[str(i), 100] for i in ids]))
     path = tmp_path / "x.xlsx"
     _export(cli, path)

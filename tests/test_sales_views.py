@@ -121,12 +121,24 @@ def test_customer_export_has_the_sales_sheets_when_there_are_sales(cli, tmp_path
     result = cli("export", "customers", str(path))
     assert result.exit_code == 0, result.stderr
     book = openpyxl.load_workbook(path, read_only=True)
-    assert book.sheetnames[3:] == ["Products", "Deals", "Contracts", "Payment plan", "Payments"]
-    rows = list(book["Contracts"].iter_rows(values_only=True))
+    assert book.sheetnames == ["客户", "联系人", "跟进记录", "产品", "商机", "合同", "收款计划", "回款"]
+    rows = list(book["合同"].iter_rows(values_only=True))
+    assert rows[0][:6] == ("合同编号", "客户ID", "客户名称", "类型", "主合同", "状态")
     assert rows[1][0] == "HT-1" and float(rows[1][10]) == 3000.0 and float(rows[1][12]) == 2500.0
+    assert (rows[1][3], rows[1][5]) == ("标准合同", "执行中")
+    deal = list(book["商机"].iter_rows(values_only=True))[1]
+    assert deal[4] in {"线索", "需求确认", "方案报价", "商务谈判", "赢单", "输单"}
+    plan = [r[6] for r in list(book["收款计划"].iter_rows(values_only=True))[1:]]
+    assert plan and set(plan) <= {"已收清", "逾期", "部分收款", "待收"}
+    english = tmp_path / "all-en.xlsx"
+    assert cli("export", "customers", str(english), "--lang", "en").exit_code == 0
+    book = openpyxl.load_workbook(english, read_only=True)
+    assert book.sheetnames[3:] == ["Products", "Deals", "Contracts", "Payment plan", "Payments"]
+    contract = list(book["Contracts"].iter_rows(values_only=True))[1]
+    assert (contract[3], contract[5]) == ("standard", "active")
     only = tmp_path / "northwind.xlsx"
     assert cli("export", "customers", str(only), "--search", "Northwind").exit_code == 0
-    assert openpyxl.load_workbook(only, read_only=True).sheetnames[3:] == ["Products"]
+    assert openpyxl.load_workbook(only, read_only=True).sheetnames[3:] == ["产品"]
 
 
 def test_dashboard_home_lists_my_payments_due(cli, db, clock) -> None:
