@@ -6,9 +6,10 @@ One convention everywhere:
   configured time zone.
 
 ``parse_date`` understands the date language of the CLI and the dashboard: ISO ``2026-12-05``, ``2026/12/05``,
-``2026.12.05``, ``2026年12月5日``, ``12月5日``, ``today``/``tomorrow``/``yesterday`` (and 今天/明天/昨天/后天/前天),
-relative offsets ``+3d``, ``-5d``, ``+2w``, ``+1m``, ``+1y`` and weekday names (``monday``, ``mon``, ``周一``,
-``星期一``: the next such day after today).
+``2026.12.05``, ``2026年12月5日``, ``12月5日``, ``today``/``tomorrow``/``yesterday`` (and 今天/明天/昨天/后天/前天/
+大后天), relative offsets ``+3d``, ``-5d``, ``+2w``, ``+1m``, ``+1y`` and ``3天后``/``两周后``/``一个月后``/``5天前``,
+``下周``/``next week`` (+7 days), ``下个月``/``next month``, weekday names (``monday``, ``mon``, ``周一``, ``星期一``:
+the next such day after today) and a weekday of next or this week (``下周五``, ``next friday``, ``本周五``).
 """
 
 from __future__ import annotations
@@ -29,15 +30,20 @@ _WEEKDAYS = {
 }  # fmt: skip
 _NAMED = {
     "today": 0, "now": 0, "今天": 0, "今日": 0,
-    "tomorrow": 1, "明天": 1, "明日": 1, "后天": 2,
-    "yesterday": -1, "昨天": -1, "昨日": -1, "前天": -2,
+    "tomorrow": 1, "明天": 1, "明日": 1, "后天": 2, "大后天": 3,
+    "yesterday": -1, "昨天": -1, "昨日": -1, "前天": -2, "大前天": -3,
 }  # fmt: skip
+_NAMED_SPANS = {"下周": (7, 0), "下星期": (7, 0), "下礼拜": (7, 0), "next week": (7, 0),
+                "下个月": (0, 1), "下月": (0, 1), "next month": (0, 1)}  # (days, months) from today
+_WEEK_PREFIX = {"下": 1, "next ": 1, "本": 0, "这": 0, "这个": 0, "this ": 0}  # 下周一: Monday of next week
+_ZH_COUNT = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_AFTER = re.compile(r"^(\d{1,4}|[一两二三四五六七八九十])\s*(天|日|周|个?星期|个?礼拜|个月|年)\s*(后|以后|之后|前|以前|之前)$")
 _RELATIVE = re.compile(r"^([+-])\s*(\d{1,4})\s*([dwmy]|天|周|个月|月|年)$")
 _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _MD_ZH = re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*日?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
-DATE_HELP = "ISO 2026-12-05, 2026/12/05, 2026年12月5日, today, tomorrow, +3d, -5d, +2w, +1m or a weekday"
+DATE_HELP = "ISO 2026-12-05, 2026/12/05, 2026年12月5日, today, tomorrow, +3d, -5d, +2w, +1m, 3天后, a weekday or 下周五"
 
 
 def utcnow() -> datetime:
@@ -99,6 +105,23 @@ def parse_date(text: str, *, today: date) -> date:
     if value in _WEEKDAYS:
         ahead = (_WEEKDAYS[value] - today.weekday()) % 7 or 7
         return today + timedelta(days=ahead)
+    if value in _NAMED_SPANS:
+        days, months = _NAMED_SPANS[value]
+        return _add_months(today, months) + timedelta(days=days)
+    for prefix, weeks in _WEEK_PREFIX.items():
+        rest = value.removeprefix(prefix)
+        if rest != value and rest in _WEEKDAYS:  # 下周五 / next friday: that day of next week; 本周五: of this week
+            monday = today - timedelta(days=today.weekday())
+            return monday + timedelta(weeks=weeks, days=_WEEKDAYS[rest])
+    if m := _AFTER.match(value):  # 3天后, 两周后, 一个月以后, 5天前
+        count = int(m.group(1)) if m.group(1).isdigit() else _ZH_COUNT[m.group(1)]
+        n = -count if m.group(3).endswith("前") else count
+        unit = m.group(2)
+        if unit in ("天", "日"):
+            return today + timedelta(days=n)
+        if unit in ("个月", "年"):
+            return _add_months(today, n * (12 if unit == "年" else 1))
+        return today + timedelta(weeks=n)
     if m := _RELATIVE.match(value):
         sign = -1 if m.group(1) == "-" else 1
         n = sign * int(m.group(2))
