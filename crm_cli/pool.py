@@ -107,7 +107,7 @@ def check_cap(session: Session, target: User, adding: int, *, verb: str = "claim
     if owned + adding > cap:
         room = max(cap - owned, 0)
         raise CapReached(
-            f"{target.username} owns {owned} customers and the cap is {cap} (pool.max_owned): {verb} {adding} more "
+            f"{target.username} owns {owned} customer{'' if owned == 1 else 's'} and the cap is {cap} (pool.max_owned): {verb} {adding} more "
             f"would exceed it (room for {room}); release some first or ask an admin to raise pool.max_owned"
         )
 

@@ -90,7 +90,7 @@ def test_assign_refuses_beyond_the_targets_cap(team, make_customer) -> None:
     make_customer("owned", owner="wang")
     cid = make_customer("pooled", owner="pool").id
     result = team("pool", "assign", str(cid), "--to", "wang")
-    assert result.exit_code == 4 and "wang owns 1 customers" in result.stderr
+    assert result.exit_code == 4 and "wang owns 1 customer and" in result.stderr
 
 
 def test_release_needs_a_reason_and_returns_to_pool(team, make_customer, db) -> None:

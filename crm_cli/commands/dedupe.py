@@ -36,7 +36,7 @@ def dedupe_cmd(
             owners = customers.usernames(session, {c.owner_id for c in found.values()})
     if xlsx is not None:
         write_xlsx(xlsx, clusters, found, owners)
-        _out.ok(f"Wrote {len(clusters)} clusters to {xlsx}")
+        _out.ok(f"Wrote {_out.count(len(clusters), 'cluster')} to {xlsx}")
     if as_json:
         write_json(sys.stdout, clusters)
         return
@@ -61,7 +61,7 @@ def dedupe_cmd(
                 "score": pair.score if pair else None,
                 "why": (f"vs #{pair.b if pair.a == i else pair.a}: " + ", ".join(pair.reasons)) if pair else None,
             })  # fmt: skip
-    caption = f"{len(clusters)} clusters" + (f", first {limit} shown (--limit 0 for all)" if limit and len(clusters) > limit else "")
+    caption = _out.count(len(clusters), 'cluster') + (f", first {limit} shown (--limit 0 for all)" if limit and len(clusters) > limit else "")
     _out.print_table([("cluster", "#"), ("id", "ID"), ("name", "Name"), ("owner", "Owner"), ("phone", "Phone"),
                       ("score", "Score"), ("why", "Why")], rows, title="Likely duplicates", caption=caption)
     _out.info("merge a cluster with: crm merge KEEP_ID OTHER_ID...")

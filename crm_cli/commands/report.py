@@ -86,7 +86,7 @@ def emit(report: Report, *, as_json: bool, xlsx: str | None) -> None:
         from crm_cli.report_xlsx import write_report
 
         path = write_report(report, xlsx)
-        _out.ok(f"Wrote {report.title.lower()} ({len(report.rows)} rows, {len(report.charts)} charts) to {path}")
+        _out.ok(f"Wrote {report.title.lower()} ({_out.count(len(report.rows), 'row')}, {_out.count(len(report.charts), 'chart')}) to {path}")
     if as_json:
         _out.print_json(report.as_json())
     elif not xlsx:

@@ -375,7 +375,7 @@ class Backend:
             cap = pool.rules(session).max_owned
             owned = pool.owned_count(session, user.id)
         if cap <= 0:
-            return f"you own {owned} customers (no cap)"
+            return f"you own {owned} customer{'' if owned == 1 else 's'} (no cap)"
         return f"you own {owned} of {cap} (pool.max_owned): room for {max(cap - owned, 0)}"
 
     def claim(self, customer_id: int) -> str:
