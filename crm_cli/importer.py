@@ -1472,8 +1472,12 @@ def undo_batch(session: Session, *, user: User, clock: Clock, batch_id: int, kee
         # The customer_owners rows first (their foreign key has no cascade); the batch's contacts and follow-ups are gone
         # already (counted above); the token documents have no foreign key at all.
         bulk.delete_ids(session, CustomerOwner.__table__, to_delete, column="customer_id")  # type: ignore[attr-defined]
-        bulk.delete_tokens(session, to_delete)
-        result.deleted = bulk.delete_ids(session, customers_t, to_delete)
+        from crm_cli.db.search import search_index_for_a_big_delete
+
+        remaining = bulk.row_estimate(session, customers_t) - len(to_delete)
+        bulk.delete_tokens(session, to_delete, remaining=remaining)
+        with search_index_for_a_big_delete(session, deleting=len(to_delete), remaining=remaining):
+            result.deleted = bulk.delete_ids(session, customers_t, to_delete)
     reverts = []
     for item in items:
         if item.customer_id in changed:

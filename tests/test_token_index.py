@@ -251,7 +251,7 @@ def _import(db: Database, clock: Any, path: Path, **options: Any) -> Any:
         )
 
 
-@pytest.mark.parametrize("big_load", [False, True])
+@pytest.mark.parametrize(("big_load", "big_undo"), [(False, False), (True, False), (False, True)])
 def test_import_create_update_and_undo_keep_the_index_in_step(
     tmp_path: Path,
     db: Database,
@@ -259,12 +259,18 @@ def test_import_create_update_and_undo_keep_the_index_in_step(
     make_customer: Any,
     monkeypatch: pytest.MonkeyPatch,
     big_load: bool,
+    big_undo: bool,
 ) -> None:
     from crm_cli import importer
+    from crm_cli.db import search, tokens
     from crm_cli.users import get_user
 
     if big_load:  # the path that sets the tables' indexes aside
         monkeypatch.setattr(importer, "REBUILD_INDEXES_MIN", 0)
+    rebuilt: list[int] = []
+    if big_undo:  # the undo's path that rebuilds both indexes from the customers that stay
+        monkeypatch.setattr(search, "BULK_INDEX_THRESHOLD", 0)
+        monkeypatch.setattr(tokens, "REBUILD_MIN", 0)
     old = make_customer("明达电子", code="C1", phone="0755-1234567")
     rows = [
         ["客户名称", "客户编号", "电话", "邮箱"],
@@ -277,11 +283,24 @@ def test_import_create_update_and_undo_keep_the_index_in_step(
     _in_step(db)
     assert _finds(db, "t:+8613812345678") == {old.id} and _finds(db, "t:+8675512345670") == set()
     assert len(_docs(db)) == 3
+    real_recreate = tokens.recreate
+    monkeypatch.setattr(tokens, "recreate", lambda conn: (rebuilt.append(1), real_recreate(conn)))
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     with db.write() as session:
         importer.undo_batch(session, user=get_user(session, "boss"), clock=clock, batch_id=result.batch)
+    assert any("VALUES ('rebuild')" in sql for sql in statements) == big_undo
     assert set(_docs(db)) == {old.id}  # the created customers are gone for good: no orphan documents
     _in_step(db)
     assert _finds(db, "t:+8613812345678") == set() and _finds(db, "n:acme") == set()
+    assert rebuilt == ([1] if big_undo else [])
+    with db.read() as session:  # the search index matches the customers left, and its delete trigger is back
+        session.execute(text("INSERT INTO customers_fts (customers_fts, rank) VALUES ('integrity-check', 1)"))
+        assert session.execute(text("SELECT rowid FROM customers_fts WHERE customers_fts MATCH '\"明达电\"'")).all() == [
+            (old.id,)]
+        assert session.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'customers_fts_ad'")).scalar() == 1
 
 
 def test_merge_and_its_undo_keep_the_index_in_step(db: Database, clock: Any, make_customer: Any) -> None:

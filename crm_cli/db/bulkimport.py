@@ -236,11 +236,15 @@ def replace_tokens(session: Session, docs: list[tuple[int, str]], *, new_from: i
     tokens.insert_docs(conn, docs)
 
 
-def delete_tokens(session: Session, ids: Iterable[int]) -> None:
-    """Delete the token documents of customers deleted for good (nothing cascades into the FTS5 table)."""
+def delete_tokens(session: Session, ids: Iterable[int], *, remaining: int | None = None) -> None:
+    """Delete the token documents of customers deleted for good (nothing cascades into the FTS5 table). Given
+    ``remaining`` (about how many customers stay), a big delete may rebuild the index instead (tokens.delete_many)."""
     from crm_cli.db import tokens
 
-    tokens.delete_docs(session.connection(), sorted(set(ids)))
+    if remaining is None:
+        tokens.delete_docs(session.connection(), sorted(set(ids)))
+    else:
+        tokens.delete_many(session.connection(), ids, remaining=remaining)
 
 
 def update_rows(session: Session, table: Table, rows: list[dict[str, Any]], columns: Iterable[str], *,

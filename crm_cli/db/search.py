@@ -134,3 +134,26 @@ def deferred_search_index(session: Any, *, first_id: int, rows: int,
     fill.finish()
     if trigger_sql is not None:
         session.execute(text(trigger_sql))
+
+
+REBUILD_AFTER_DELETE_RATIO = 2  # deleting at least 1/(1+this) of the customers rebuilds the index instead
+
+
+@contextmanager
+def search_index_for_a_big_delete(session: Any, *, deleting: int, remaining: int) -> Iterator[None]:
+    """Around a delete of ``deleting`` customer rows that leaves ``remaining``: the per-row delete trigger has to
+    tokenize each row's old text again to take it out of the trigram index (55 µs a row, measured: 5.5 s of an
+    undo of 100k imported customers), while rebuilding the index from the rows left costs ~21 µs a row. So when
+    few rows remain (at most ``REBUILD_AFTER_DELETE_RATIO`` times those deleted), the trigger is dropped for the
+    block and the index rebuilt after it. In the caller's transaction, like ``deferred_search_index``."""
+    trigger_sql = None
+    if deleting >= BULK_INDEX_THRESHOLD and remaining <= REBUILD_AFTER_DELETE_RATIO * deleting:
+        trigger_sql = session.execute(
+            text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'customers_fts_ad'")).scalar()
+    if trigger_sql is None:
+        yield
+        return
+    session.execute(text("DROP TRIGGER customers_fts_ad"))
+    yield
+    session.execute(text("INSERT INTO customers_fts(customers_fts) VALUES ('rebuild')"))
+    session.execute(text(trigger_sql))

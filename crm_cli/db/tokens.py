@@ -30,6 +30,7 @@ STRONG_LIMIT = 1000
 _INSERT = f"INSERT INTO {TABLE} (rowid, tokens) VALUES (?, ?)"
 _DELETE = f"DELETE FROM {TABLE} WHERE rowid = ?"
 _BATCH = 50000
+REBUILD_MIN = 2000  # delete_many rebuilds the index for a delete of at least this many documents...
 
 
 def create(conn: Any) -> None:
@@ -55,6 +56,19 @@ def delete_docs(conn: Any, ids: Iterable[int]) -> None:
     params = [(int(i),) for i in ids]
     if params:
         conn.exec_driver_sql(_DELETE, params)
+
+
+def delete_many(conn: Any, ids: Iterable[int], *, remaining: int) -> None:
+    """``delete_docs`` for a big delete: when no more documents stay than go (an undo of the import that filled
+    the database, say), the ones that stay are written again into a new index instead (100k deletes one by one:
+    1.6 s; reading and writing what stays is proportional to it)."""
+    gone = {int(i) for i in ids}
+    if len(gone) < REBUILD_MIN or remaining > len(gone):
+        delete_docs(conn, sorted(gone))
+        return
+    kept = [(i, t) for i, t in conn.exec_driver_sql(f"SELECT rowid, tokens FROM {TABLE}").all() if i not in gone]
+    recreate(conn)
+    insert_docs(conn, kept)
 
 
 def delete_docs_from(conn: Any, first_id: int) -> None:
