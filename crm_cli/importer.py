@@ -470,6 +470,7 @@ class _Planner:
         # hash of a row's signature -> the sheet indexes of the rows with that hash: a 100k file kept 200 MB of
         # signatures alive; an equal hash is confirmed by converting the earlier row again (hashes may collide)
         self.seen: dict[int, list[int]] = {}
+        self.header_of: dict[str, str] = {}  # field -> the sheet's header for it (for row errors)
 
     def error(self, row: int, column: str | None, value: Any, message: str) -> None:
         self.result.errors.append(RowError(row, column, value, message))
@@ -502,7 +503,7 @@ class _Planner:
         last_row = 0
         pending_footer: list[int] = []
         total = len(rows) - cmap.header_row - 1
-        header_of = {f: h for h, f in zip(cmap.headers, cmap.fields, strict=True) if f}
+        header_of = self.header_of = {f: h for h, f in zip(cmap.headers, cmap.fields, strict=True) if f}
         later: list[Any] | None = None  # what the child computed for rows[split:] (None: not asked yet)
         for n, index in enumerate(range(cmap.header_row + 1, len(rows))):
             if progress and n % 5000 == 0:
@@ -873,12 +874,15 @@ def _assign_owners(planner: _Planner, result: ImportResult) -> None:
         elif g.owner:
             owner = users.get(str(g.owner).lower())
             if owner is None:
-                planner.error(g.row, "owner", g.owner, f"no user {g.owner!r}: add them (crm user add) or leave the "
-                                                       "owner column empty")
+                column = planner.header_of.get("owner", "owner")
+                planner.error(g.row, column, g.owner, f"no user {g.owner!r}: add them (crm user add {g.owner}), or "
+                                                      f"import without owners: --map '{column}=ignore' (with --owner "
+                                                      "USER or --pool)")
                 g.action = "error"
                 continue
             if owner.id != user.id and not privileged:
-                planner.error(g.row, "owner", g.owner, "a rep cannot import customers for another user")
+                planner.error(g.row, planner.header_of.get("owner", "owner"), g.owner,
+                              "a rep cannot import customers for another user")
                 g.action = "error"
                 continue
         elif cycle is not None:

@@ -431,6 +431,20 @@ def test_follow_up_columns_create_a_follow_up(tmp_path: Path, db: Any, clock: An
 # ------------------------------------------------------------------------------------------------ owners
 
 
+def test_an_unknown_owner_is_a_row_error_under_its_header_that_says_how_to_import_without_owners(
+        tmp_path: Path, cli: Any, db: Any) -> None:
+    path = xlsx(tmp_path / "o.xlsx", [["客户名称", "负责人"], ["甲公司", "wang.fang"], ["乙公司", None]])
+    res = cli("import", str(path), "--json")
+    data = json.loads(res.stdout)
+    [error] = data["errors"]
+    assert (error["row"], error["column"], error["value"]) == (2, "负责人", "wang.fang")
+    assert "crm user add wang.fang" in error["message"] and "--map '负责人=ignore'" in error["message"]
+    assert [c.name for c in customers(db)] == ["乙公司"]
+    res = cli("import", str(path), "--map", "负责人=ignore", "--owner", "boss", "--json")
+    assert json.loads(res.stdout)["created"] == 1, res.stderr  # 甲公司; 乙公司 is already there (skipped)
+    assert sorted(c.name for c in customers(db)) == ["乙公司", "甲公司"]
+
+
 def test_round_robin_owner_and_pool(tmp_path: Path, db: Any, clock: Any, make_user: Any) -> None:
     make_user()
     make_user("wang", role="rep")
