@@ -85,8 +85,8 @@ def _deals_sheet(session: Session, user: User, clock: Clock | None = None, custo
         .join(Customer, col(Customer.id) == Deal.customer_id).where(*_live(user)).order_by(Deal.id)).all()
     return ("Deals", ["ID", "Customer ID", "Customer", "Title", "Stage", "Amount", "Currency", "Probability %",
                       "Expected close", "Owner", "Closed on", "Lost reason"],
-            [[*d[:5], _money(d[5]), d[6], d[7], d[8], users.get(d[9]), d[10], d[11]] for d in deals
-             if only is None or d[1] in only])
+            [[d[0], str(d[1]), *d[2:5], _money(d[5]), d[6], d[7], d[8], users.get(d[9]), d[10], d[11]] for d in deals
+             if only is None or d[1] in only])  # the customer ID as text, as on the customers sheet (VLOOKUP)
 
 
 def _contract_rows(session: Session, user: User, today: Any) -> list[Any]:
@@ -116,7 +116,7 @@ def _contracts_sheet(session: Session, user: User, clock: Clock | None = None, c
     rows = _contract_rows(session, user, (clock or Clock()).today)
     return ("Contracts", ["Number", "Customer ID", "Customer", "Kind", "Parent", "Status", "Signed", "Start",
                           "End", "Currency", "Total", "Received", "Outstanding", "Overdue"],
-            [[*r[1:11], _money(r[11]), _money(r[12]), _money(max(r[11] - r[12], 0)), _money(r[13])]
+            [[r[1], str(r[2]), *r[3:11], _money(r[11]), _money(r[12]), _money(max(r[11] - r[12], 0)), _money(r[13])]
              for r in rows if only is None or r[2] in only])
 
 

@@ -126,7 +126,11 @@ def test_customer_export_has_the_sales_sheets_when_there_are_sales(cli, tmp_path
     assert rows[0][:6] == ("合同编号", "客户ID", "客户名称", "类型", "主合同", "状态")
     assert rows[1][0] == "HT-1" and float(rows[1][10]) == 3000.0 and float(rows[1][12]) == 2500.0
     assert (rows[1][3], rows[1][5]) == ("标准合同", "执行中")
+    # the customer ID is text on every sheet, so that a VLOOKUP from 合同 or 商机 finds the row on 客户
+    customer_ids = {r[0] for r in list(book["客户"].iter_rows(values_only=True))[1:]}
+    assert isinstance(rows[1][1], str) and rows[1][1] in customer_ids
     deal = list(book["商机"].iter_rows(values_only=True))[1]
+    assert isinstance(deal[1], str) and deal[1] in customer_ids
     assert deal[4] in {"线索", "需求确认", "方案报价", "商务谈判", "赢单", "输单"}
     plan = [r[6] for r in list(book["收款计划"].iter_rows(values_only=True))[1:]]
     assert plan and set(plan) <= {"已收清", "逾期", "部分收款", "待收"}
