@@ -3,6 +3,7 @@ sheets of the Excel export."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -50,10 +51,10 @@ def customer_sales(session: Session, customer: Customer, user: User, clock: Cloc
     return {"deals": deal_rows, "contracts": contract_rows, "balance": balance}
 
 
-def _money(cents: int | None) -> float:
-    """A money cell for a spreadsheet. Excel keeps every number as a double, so the exact cents become a float only
-    here, at the boundary; any amount below 2**53 cents reads back as the same two-decimal value."""
-    return float(from_cents(cents))
+def _money(cents: int | None) -> Decimal:
+    """A money cell: the exact amount (``74490.00``). The .xlsx writer stores it as a number cell (Excel keeps a
+    double: any amount below 2**53 cents reads back as the same two-decimal value), a .csv gets its text."""
+    return from_cents(cents)
 
 
 Sheet = tuple[str, list[str], list[list[Any]]]

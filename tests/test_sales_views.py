@@ -134,6 +134,14 @@ def test_customer_export_has_the_sales_sheets_when_there_are_sales(cli, tmp_path
     assert deal[4] in {"线索", "需求确认", "方案报价", "商务谈判", "赢单", "输单"}
     plan = [r[6] for r in list(book["收款计划"].iter_rows(values_only=True))[1:]]
     assert plan and set(plan) <= {"已收清", "逾期", "部分收款", "待收"}
+    assert book["合同"]["K2"].data_type == "n"  # money is a number cell in the workbook, exact text in a .csv
+    flat = tmp_path / "all.csv"
+    assert cli("export", "customers", str(flat)).exit_code == 0
+    import csv
+
+    with (tmp_path / "all.合同.csv").open(encoding="utf-8-sig") as fh:
+        contract_rows = list(csv.reader(fh))
+    assert contract_rows[1][0] == "HT-1" and contract_rows[1][10:13] == ["3000.00", "500.00", "2500.00"]
     english = tmp_path / "all-en.xlsx"
     assert cli("export", "customers", str(english), "--lang", "en").exit_code == 0
     book = openpyxl.load_workbook(english, read_only=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, tzinfo
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,8 @@ class SheetWriter:
                     write_boolean(r, c, value)
                 elif isinstance(value, int | float):
                     write_number(r, c, value)
+                elif isinstance(value, Decimal):
+                    write_number(r, c, float(value))
                 elif isinstance(value, datetime):
                     local = value.astimezone(tz) if (tz and value.tzinfo) else value
                     write_datetime(r, c, local.replace(tzinfo=None), self.time_fmt)
@@ -177,6 +180,8 @@ def _sheet_xml(headers: Sequence[str], rows: Iterable[Sequence[Any]], tz: tzinfo
                     append(f'<c r="{letters[c]}{r}" t="inlineStr"><is><t>{escaped}</t></is></c>')
             elif kind is int or kind is float:
                 append(f'<c r="{letters[c]}{r}"><v>{value!r}</v></c>')
+            elif kind is Decimal and value.is_finite():  # money: its exact decimal text is a valid number cell
+                append(f'<c r="{letters[c]}{r}"><v>{value:f}</v></c>')
             elif kind is bool:
                 append(f'<c r="{letters[c]}{r}" t="b"><v>{int(value)}</v></c>')
             elif kind is datetime:
