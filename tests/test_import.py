@@ -445,6 +445,15 @@ def test_an_unknown_owner_is_a_row_error_under_its_header_that_says_how_to_impor
     assert sorted(c.name for c in customers(db)) == ["乙公司", "甲公司"]
 
 
+def test_a_long_error_list_ends_with_its_most_common_reasons(tmp_path: Path, cli: Any, db: Any) -> None:
+    rows = [["客户名称", "负责人", "星级"]] + [[f"公司{i}", "ghost" if i % 3 else None, 9 if i % 3 == 0 else 1]
+                                             for i in range(90)]
+    res = cli("import", str(xlsx(tmp_path / "many.xlsx", rows)))
+    text = " ".join(res.stderr.split())
+    assert "90 rows refused" in text and "… and 40 more; the most common:" in text
+    assert "60 × 负责人: no user 'ghost'" in text and "30 × 星级: stars must be from 0 to 5, not 9" in text
+
+
 def test_round_robin_owner_and_pool(tmp_path: Path, db: Any, clock: Any, make_user: Any) -> None:
     make_user()
     make_user("wang", role="rep")

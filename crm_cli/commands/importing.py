@@ -127,7 +127,13 @@ def _summary(result: Any) -> None:
         for e in result.errors[:50]:
             _out.info(f"    {(e.sheet + ' ') if e.sheet else ''}{e}")
         if len(result.errors) > 50:
-            _out.info(f"    … and {len(result.errors) - 50} more")
+            _out.info(f"    … and {len(result.errors) - 50} more; the most common:")
+            from collections import Counter
+
+            common = Counter((e.sheet, e.column, e.message) for e in result.errors).most_common(5)
+            for (sheet, column, message), n in common:
+                where = " ".join(filter(None, (sheet, column)))
+                _out.info(f"    {n} × {where + ': ' if where else ''}{message}")
     if result.errors_file:
         _out.info(f"  refused rows with reasons: {result.errors_file} (fix and import it again)")
     if result.refused:
