@@ -247,12 +247,18 @@ def list_mappings(session: Session) -> list[ImportMapping]:
 # ---------------------------------------------------------------------------------------------- conversion
 
 
+def _convert_digits(value: Any) -> Any:
+    return None if cells.is_placeholder(value) else cells.digits(value)
+
+
 def _convert(kind: str, value: Any, clock: Clock) -> Any:
     from crm_cli.customers import validate_credit_code, validate_email
     from crm_cli.vocab import parse_level, parse_method
 
     if kind == "text":
         return cells.text(value)
+    if kind != "bool" and cells.is_placeholder(value):  # 无, 暂无, N/A, - …: an empty cell
+        return None
     if kind == "digits":
         return cells.digits(value)
     if kind == "date":
@@ -307,12 +313,14 @@ def _column_converter(kind: str, clock: Clock) -> Callable[[Any], Any]:
 
         return conv_text
     if kind == "digits":
-        slow_digits = cells.digits
+        slow_digits = _convert_digits
+        placeholders = cells.PLACEHOLDERS
 
         def conv_digits(value: Any) -> Any:
             if type(value) is str:
                 out = value.strip()
-                if out.isascii() and "e" not in out and "E" not in out and out[:1] != "'":
+                if out.isascii() and "e" not in out and "E" not in out and out[:1] != "'" and (
+                        len(out) > 4 or out.lower() not in placeholders):
                     return out or None
             elif type(value) is float and value.is_integer() and abs(value) < 1e15:
                 return str(int(value))

@@ -166,6 +166,24 @@ def test_stars_written_as_chinese_numerals_or_star_signs_are_read(tmp_path: Path
     assert [c.stars for c in customers(db)] == [3, 4, 2, 3, 5, 1, 2, 0]
 
 
+def test_none_written_as_wu_na_or_a_dash_is_an_empty_cell_in_formatted_columns(tmp_path: Path, db: Any, clock: Any,
+                                                                               boss: Any) -> None:
+    rows = [["客户名称", "电话", "邮箱", "统一社会信用代码", "客户类别", "星级", "下次跟进日期", "联系人", "手机", "备注"],
+            ["甲公司", "无", "暂无", "/", "-", "无", "N/A", "张三", "—", "无"],
+            ["乙公司", " none ", "NULL", "--", "未知", "-", "无", "李四", "n/a", None],
+            ["丙公司", "0755-86001234", "无效邮箱", None, None, None, None, None, None, None]]
+    result = run(db, clock, xlsx(tmp_path / "wu.xlsx", rows))
+    assert [(e.row, e.column, e.value) for e in result.errors] == [(4, "邮箱", "无效邮箱")]  # not a placeholder
+    got = {c.name: c for c in customers(db)}
+    a, b = got["甲公司"], got["乙公司"]
+    assert (a.phone, a.email, a.credit_code, a.level, a.stars, a.next_followup_on) == (None, None, None, "potential",
+                                                                                         0, None)
+    assert (b.phone, b.email, b.credit_code, b.level, b.stars, b.next_followup_on) == (None, None, None, "potential",
+                                                                                         0, None)
+    assert a.notes == "无"  # a text column keeps what was written
+    assert [p.mobile for p in contacts_of(db, a.id) + contacts_of(db, b.id)] == [None, None]
+
+
 def test_full_width_spaces_and_characters_are_normalised(tmp_path: Path, db: Any, clock: Any, boss: Any) -> None:
     rows = [["客户名称", "客户编号", "地区"], ["\u3000明达电子\u3000", "ＡＢ１２３", " 深圳\u3000"]]
     run(db, clock, xlsx(tmp_path / "w.xlsx", rows))

@@ -28,6 +28,16 @@ _CN_DIGITS = "零一二三四五"  # 三星 / 五 in a stars column
 _FALSE = {"0", "false", "no", "n", "否", "", "-", "×", "不是", "f"}
 
 
+# What people type into a cell to say "none": read as an empty cell in columns with a format (phones, codes,
+# e-mails, dates, levels, stars...), where they would otherwise refuse the row. Text columns keep them as written.
+PLACEHOLDERS = frozenset({"无", "暂无", "没有", "空", "未知", "不详", "n/a", "none", "null", "nil", "-", "--", "—",
+                          "/", "\\"})
+
+
+def is_placeholder(value: Any) -> bool:
+    return type(value) is str and len(value) <= 8 and unicodedata.normalize("NFKC", value).strip().lower() in PLACEHOLDERS
+
+
 class CellError(ValueError):
     """A cell value that cannot become the field's value; ``str()`` is the message for the user."""
 
