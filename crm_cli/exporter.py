@@ -150,7 +150,7 @@ def _write_csvs(path: Path, sheets: Sequence[tuple[str, Sequence[str], Iterable[
     from crm_cli.sheets.writer import csv_safe
 
     for n, (name, headers, rows) in enumerate(sheets):
-        target = path if n == 0 else path.with_name(f"{path.stem}.{name}.csv")
+        target = path if n == 0 else path.with_name(f"{path.stem}.{name.replace(' ', '-')}.csv")  # no space: shell-friendly
         with target.open("w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(headers)

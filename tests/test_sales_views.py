@@ -142,6 +142,10 @@ def test_customer_export_has_the_sales_sheets_when_there_are_sales(cli, tmp_path
     with (tmp_path / "all.合同.csv").open(encoding="utf-8-sig") as fh:
         contract_rows = list(csv.reader(fh))
     assert contract_rows[1][0] == "HT-1" and contract_rows[1][10:13] == ["3000.00", "500.00", "2500.00"]
+    assert cli("export", "customers", str(tmp_path / "en.csv"), "--lang", "en").exit_code == 0
+    assert sorted(p.name for p in tmp_path.glob("en.*.csv")) == [
+        "en.Contacts.csv", "en.Contracts.csv", "en.Deals.csv", "en.Follow-ups.csv", "en.Payment-plan.csv",
+        "en.Payments.csv", "en.Products.csv"]  # one file per sheet, no space in a name
     english = tmp_path / "all-en.xlsx"
     assert cli("export", "customers", str(english), "--lang", "en").exit_code == 0
     book = openpyxl.load_workbook(english, read_only=True)
