@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from crm_cli import audit
@@ -32,6 +31,9 @@ register(
     SettingSpec("deal.stages", list, DEFAULT_STAGES,
                 "deal stages in order as key=中文 items; won and lost are always the closed stages"),
 )
+
+
+FIRST_DAY = date(1970, 1, 1)  # the funnel of "all deals" starts here
 
 
 @dataclass(frozen=True)
@@ -324,52 +326,21 @@ class FunnelRow:
 
 
 def funnel(session: Session, *, user: User, clock: Clock, since: date | None = None) -> list[FunnelRow]:
-    """Conversion and time in stage over the deals created since ``since`` that ``user`` can see.
+    """Conversion and time in stage over the deals created since ``since`` (all when None) that ``user`` can see:
+    the funnel report's numbers (``reports_sales.funnel_report``, one SQL pass over the stage history), so that
+    `crm deal funnel` and `crm report funnel` cannot disagree.
 
     A deal counts as having entered a stage when it reached it or any later open stage, or was won (skipping
     stages is allowed); lost deals count for the stages they actually reached.
     """
-    all_stages = stages(session)
-    order = {s.key: s.position for s in all_stages}
-    stmt = (select(Deal.id, Deal.stage).join(Customer, col(Customer.id) == Deal.customer_id)
-            .where(visible_clause(user, indexed=False), col(Customer.deleted_at).is_(None)))
-    if since is not None:
-        stmt = stmt.where(col(Deal.created_at) >= clock.day_start(since))
-    ids = [deal_id for deal_id, _stage in session.exec(stmt)]
-    reached: dict[int, int] = {}
-    spans: dict[str, list[float]] = {}
-    open_keys = [s.key for s in all_stages if not s.closed]
-    if ids:
-        changes = session.exec(select(DealStageChange).where(col(DealStageChange.deal_id).in_(ids))
-                               .order_by(DealStageChange.deal_id, DealStageChange.at, DealStageChange.id)).all()
-        prev: DealStageChange | None = None
-        for change in changes:
-            pos = order.get(change.to_stage)
-            if pos is not None and change.to_stage != LOST:
-                reached[change.deal_id] = max(reached.get(change.deal_id, -1), pos)
-            if prev is not None and prev.deal_id == change.deal_id and prev.at and change.at:
-                spans.setdefault(prev.to_stage, []).append((change.at - prev.at).total_seconds() / 86400)
-            prev = change
-    won_pos = order[WON]
-    rows: list[FunnelRow] = []
-    counts = session.exec(
-        select(Deal.stage, func.count(), func.coalesce(func.sum(Deal.amount_cents), 0))
-        .where(col(Deal.id).in_(ids)).group_by(Deal.stage)
-    ).all() if ids else []
-    current = {s: (int(n), int(a)) for s, n, a in counts}
-    entered: dict[str, int] = {}
-    for stage in all_stages:
-        if stage.key == LOST:
-            entered[stage.key] = current.get(LOST, (0, 0))[0]
-        else:
-            entered[stage.key] = sum(1 for d in ids if reached.get(d, -1) >= stage.position)
-    for i, stage in enumerate(all_stages):
-        nxt = None
-        if stage.key in open_keys:
-            nxt = all_stages[i + 1] if i + 1 < len(open_keys) else all_stages[won_pos]
-        conversion = (entered[nxt.key] / entered[stage.key]) if nxt and entered[stage.key] else None
-        days = spans.get(stage.key)
-        rows.append(FunnelRow(stage, entered[stage.key], current.get(stage.key, (0, 0))[0],
-                              current.get(stage.key, (0, 0))[1], conversion,
-                              round(sum(days) / len(days), 1) if days else None))
-    return rows
+    from crm_cli.money import to_cents
+    from crm_cli.reports import ReportOptions
+    from crm_cli.reports_sales import funnel_report
+
+    if since is not None and since > clock.today:
+        raise InvalidInput(f"--since {since.isoformat()} is in the future: give a past date such as -90d")
+    report = funnel_report(session, user=user, clock=clock,
+                           options=ReportOptions(start=since or FIRST_DAY, end=clock.today))
+    by_key = {s.key: s for s in stages(session)}
+    return [FunnelRow(by_key[r["key"]], r["entered"], r["current"], to_cents(r["amount"]), r["conversion"],
+                      r["avg_days"]) for r in report.rows]

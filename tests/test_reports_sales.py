@@ -203,6 +203,24 @@ def test_funnel_cli_table_shows_the_summary(cli, db, sales) -> None:
     assert "Win rate" in out and "50.0%" in out and "Follow-ups per won customer: 3.0" in out
 
 
+def test_deal_funnel_shows_the_funnel_reports_numbers(cli, db, sales) -> None:
+    import json
+
+    deal = {r["stage"]: r for r in json.loads(cli("deal", "funnel", "--json").stdout)}
+    report = json.loads(cli("report", "funnel", "--json", "--from", "2026-11-01").stdout)
+    rows = {r["key"]: r for r in report["rows"]}
+    assert list(deal) == list(rows) == ["lead", "qualified", "proposal", "negotiation", "won", "lost"]
+    for key, r in rows.items():
+        assert (deal[key]["entered"], deal[key]["current"], deal[key]["amount"]) == (
+            r["entered"], r["current"], str(r["amount"])), key
+    assert deal["lead"]["conversion"] == 75.0 and deal["qualified"]["avg_days"] == pytest.approx(4.0)
+    since = {r["stage"]: r["entered"] for r in json.loads(cli("deal", "funnel", "--since", "2026-11-06",
+                                                              "--json").stdout)}
+    assert since["lead"] == 2  # d3 (created at proposal on 11-06) and d4 (11-07)
+    future = cli("deal", "funnel", "--since", "+5d")
+    assert future.exit_code == 1 and "in the future" in future.stderr
+
+
 def test_a_rep_sees_only_the_funnel_of_their_customers(db, sales) -> None:
     report = run(db, "funnel", "rep2")
     assert {r["key"]: r["entered"] for r in report.rows}["lead"] == 2  # d3 (at proposal) and d4
