@@ -343,4 +343,4 @@ def funnel(session: Session, *, user: User, clock: Clock, since: date | None = N
                            options=ReportOptions(start=since or FIRST_DAY, end=clock.today))
     by_key = {s.key: s for s in stages(session)}
     return [FunnelRow(by_key[r["key"]], r["entered"], r["current"], to_cents(r["amount"]), r["conversion"],
-                      r["avg_days"]) for r in report.rows]
+                      None if r["avg_days"] is None else round(r["avg_days"], 1)) for r in report.rows]

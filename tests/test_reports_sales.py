@@ -213,7 +213,7 @@ def test_deal_funnel_shows_the_funnel_reports_numbers(cli, db, sales) -> None:
     for key, r in rows.items():
         assert (deal[key]["entered"], deal[key]["current"], deal[key]["amount"]) == (
             r["entered"], r["current"], str(r["amount"])), key
-    assert deal["lead"]["conversion"] == 75.0 and deal["qualified"]["avg_days"] == pytest.approx(4.0)
+    assert deal["lead"]["conversion"] == 75.0 and deal["qualified"]["avg_days"] == 4.0  # days to one decimal
     since = {r["stage"]: r["entered"] for r in json.loads(cli("deal", "funnel", "--since", "2026-11-06",
                                                               "--json").stdout)}
     assert since["lead"] == 2  # d3 (created at proposal on 11-06) and d4 (11-07)
