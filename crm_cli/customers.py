@@ -67,7 +67,7 @@ def validate_fields(data: dict[str, Any]) -> dict[str, Any]:
         elif key == "level":
             out[key] = parse_level(str(value)).value
         elif key == "stars":
-            out[key] = _stars(value)
+            out[key] = parse_stars(value)
         elif key == "is_target":
             out[key] = bool(value)
         elif key == "credit_code":
@@ -79,7 +79,7 @@ def validate_fields(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _stars(value: Any) -> int:
+def parse_stars(value: Any) -> int:
     """0–5, from 3, "3", 三星, 五 or ★★★ (the same reading as a stars column of an imported sheet)."""
     from crm_cli.sheets.cells import CellError, to_stars
 
@@ -430,7 +430,7 @@ DUE_CHOICES = ("today", "overdue", "week")
 @dataclass
 class CustomerQuery:
     level: list[str] = field(default_factory=list)
-    min_stars: int | None = None
+    min_stars: int | str | None = None  # 3, "3", 三星, ★★★ (read by _stars)
     owner: str | None = None  # "me", "pool", "all"/None, or a username
     source: str | None = None
     region: str | None = None
@@ -455,7 +455,7 @@ def query_conditions(session: Session, query: CustomerQuery, *, user: User, cloc
     if query.level:
         conds.append(col(Customer.level).in_([parse_level(v).value for v in query.level]))
     if query.min_stars is not None:
-        conds.append(Customer.stars >= _stars(query.min_stars))
+        conds.append(Customer.stars >= parse_stars(query.min_stars))
     if owner == "me":
         conds.append(owned_by(user.id))
     elif owner in ("pool", "公海"):

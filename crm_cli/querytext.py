@@ -39,7 +39,11 @@ def parse(text: str, base: CustomerQuery | None = None) -> CustomerQuery:
             from crm_cli.vocab import parse_level
 
             query.level = [parse_level(v).value for v in value.split(",") if v]
-        elif name in ("min_stars", "idle_days"):
+        elif name == "min_stars":
+            from crm_cli.customers import parse_stars
+
+            query.min_stars = parse_stars(value)  # 3, 三星, ★★★; a bad one raises InvalidInput naming it
+        elif name == "idle_days":
             if not value.isdigit():
                 raise InvalidInput(f"{key}:{value}: expected a whole number")
             setattr(query, name, int(value))

@@ -195,3 +195,20 @@ def test_a_bad_credit_code_names_the_field_and_has_one_full_stop(db, make_custom
     with pytest.raises(InvalidInput) as err:
         make_customer("代码公司", credit_code="91440300MA5DXXXX1X")
     assert "统一社会信用代码" in str(err.value) and ".;" not in str(err.value)
+
+
+def test_stars_options_and_the_search_box_read_stars_like_a_sheet(cli, db) -> None:
+    import json
+
+    from crm_cli import querytext
+
+    assert cli("customer", "add", "三星公司", "--stars", "三星").exit_code == 0
+    assert cli("customer", "add", "四星公司", "--stars", "★★★★").exit_code == 0
+    res = cli("customer", "list", "--stars", "四星", "--json")
+    assert [c["name"] for c in json.loads(res.stdout)] == ["四星公司"]
+    bad = cli("customer", "edit", "三星公司", "--stars", "9")
+    assert bad.exit_code == 1 and "from 0 to 5" in bad.stderr
+    query = querytext.parse("明达 星级:三星 level:intent")
+    assert (query.min_stars, query.level, query.search) == (3, ["intent"], "明达")
+    with pytest.raises(InvalidInput, match="0 to 5"):
+        querytext.parse("stars:many")

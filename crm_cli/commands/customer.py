@@ -90,7 +90,7 @@ def add_cmd(
     name: Annotated[str, typer.Argument(help="Company (or person) name")],
     code: Annotated[str | None, typer.Option(help="Customer code from another system (unique)")] = None,
     level: Annotated[str | None, typer.Option(help="potential|intent|key|won|invalid or 潜在|意向|重点|成交|无效")] = None,
-    stars: Annotated[int | None, typer.Option(help="0 to 5")] = None,
+    stars: Annotated[str | None, typer.Option(help="0 to 5: 3, 三星 or ★★★")] = None,
     source: Annotated[str | None, typer.Option(help="Where the customer came from")] = None,
     region: Annotated[str | None, typer.Option(help="Region or city")] = None,
     industry: Annotated[str | None, typer.Option(help="Industry")] = None,
@@ -144,7 +144,7 @@ def add_cmd(
 @app.command("list")
 def list_cmd(
     level: Annotated[list[str] | None, typer.Option(help="Level (repeatable): potential|intent|key|won|invalid")] = None,
-    stars: Annotated[int | None, typer.Option(help="At least this many stars")] = None,
+    stars: Annotated[str | None, typer.Option(help="At least this many stars (0 to 5)")] = None,
     owner: Annotated[str, typer.Option(help="me, a user name, pool, or all")] = "all",
     source: Annotated[str | None, typer.Option()] = None,
     region: Annotated[str | None, typer.Option()] = None,
@@ -264,7 +264,7 @@ def edit_cmd(
     name: Annotated[str | None, typer.Option(help="New name")] = None,
     code: Annotated[str | None, typer.Option()] = None,
     level: Annotated[str | None, typer.Option(help="potential|intent|key|won|invalid or 潜在|意向|重点|成交|无效")] = None,
-    stars: Annotated[int | None, typer.Option(help="0 to 5")] = None,
+    stars: Annotated[str | None, typer.Option(help="0 to 5: 3, 三星 or ★★★")] = None,
     source: Annotated[str | None, typer.Option()] = None,
     region: Annotated[str | None, typer.Option()] = None,
     industry: Annotated[str | None, typer.Option()] = None,

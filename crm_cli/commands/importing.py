@@ -222,7 +222,7 @@ def export_customers_cmd(
     file: Annotated[Path, typer.Argument(help="Target .xlsx or .csv")],
     lang: Annotated[str, typer.Option(help="zh or en headers")] = "zh",
     level: Annotated[list[str] | None, typer.Option(help="Level (repeatable)")] = None,
-    stars: Annotated[int | None, typer.Option(help="At least this many stars")] = None,
+    stars: Annotated[str | None, typer.Option(help="At least this many stars (0 to 5)")] = None,
     owner: Annotated[str, typer.Option(help="me, a user name, pool, or all")] = "all",
     source: Annotated[str | None, typer.Option()] = None,
     region: Annotated[str | None, typer.Option()] = None,

@@ -18,7 +18,7 @@ RefsArg = Annotated[list[str], typer.Argument(help="Customer ids, codes or names
 @app.command("list")
 def list_cmd(
     level: Annotated[list[str] | None, typer.Option(help="Level (repeatable); invalid customers only when asked")] = None,
-    stars: Annotated[int | None, typer.Option(help="At least this many stars")] = None,
+    stars: Annotated[str | None, typer.Option(help="At least this many stars (0 to 5)")] = None,
     source: Annotated[str | None, typer.Option()] = None,
     region: Annotated[str | None, typer.Option()] = None,
     industry: Annotated[str | None, typer.Option()] = None,
