@@ -11,7 +11,7 @@ from crm_cli import audit
 from crm_cli.access import can_edit
 from crm_cli.dates import Clock, parse_date
 from crm_cli.db.models import Contact, Customer, User
-from crm_cli.errors import InvalidInput, NotFound, PermissionDenied
+from crm_cli.errors import DuplicateRefused, InvalidInput, NotFound, PermissionDenied
 
 CONTACT_FIELDS = ("name", "title", "department", "mobile", "phone", "email", "wechat", "birthday", "notes")
 
@@ -69,14 +69,41 @@ def _touch_customer(session: Session, customer: Customer, user: User, clock: Clo
     session.add(customer)
 
 
+def _reach(kind: str, value: str | None) -> str | None:
+    """A mobile, phone or e-mail in comparable form: digits without a leading 86 country code, or lower case."""
+    if not value:
+        return None
+    if kind == "email":
+        return value.strip().lower()
+    digits = "".join(ch for ch in value if ch.isdigit())
+    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits or None
+
+
+def same_person(contact: Contact, values: dict[str, Any]) -> bool:
+    """Whether ``values`` (validated) describe ``contact`` again: the same name, and a mobile, phone or e-mail in
+    common, or none given to tell them apart. Two people of one name with different mobiles are two contacts."""
+    if contact.name != values.get("name"):
+        return False
+    given = {k: _reach(k, values.get(k)) for k in ("mobile", "phone", "email") if values.get(k)}
+    if not given:
+        return True
+    return any(_reach(k, getattr(contact, k)) == v for k, v in given.items())
+
+
 def add_contact(
-    session: Session, *, user: User, clock: Clock, customer: Customer, data: dict[str, Any]
+    session: Session, *, user: User, clock: Clock, customer: Customer, data: dict[str, Any], force: bool = False
 ) -> Contact:
+    """Add a contact; refuses one that repeats a contact the customer has (``same_person``) unless ``force``."""
     _check_edit(user, customer)
     if "name" not in data:
         raise InvalidInput("contact name is empty")
     values = _validate(data, clock.today)
     existing = session.exec(select(Contact).where(Contact.customer_id == customer.id)).all()
+    if not force and (twin := next((c for c in existing if same_person(c, values)), None)) is not None:
+        reach = ", ".join(filter(None, (twin.mobile, twin.phone, twin.email))) or "no mobile, phone or e-mail"
+        raise DuplicateRefused(
+            f"{customer.label} already has contact #{twin.id} {twin.name} ({reach}); change that one with "
+            f"`crm contact edit {twin.id}`, or use --force to add another {twin.name}")
     if not existing:
         values["is_primary"] = True
     elif values.get("is_primary"):

@@ -126,6 +126,20 @@ def test_config_set_and_get_for_file_and_database_settings(cli) -> None:
     assert cli("config", "set", "timezone", "Mars/Olympus").exit_code == 1
 
 
+def test_adding_a_contact_the_customer_already_has_is_refused_unless_forced(cli) -> None:
+    _add(cli, "明达")
+    assert cli("contact", "add", "明达", "王强", "--mobile", "13812345678").exit_code == 0
+    again = cli("contact", "add", "明达", "王强", "--mobile", "+86 138-1234-5678")
+    assert again.exit_code == 4
+    assert "already has contact" in again.stderr and "crm contact edit" in " ".join(again.stderr.split())
+    assert cli("contact", "add", "明达", "王强").exit_code == 4  # nothing to tell them apart
+    assert cli("contact", "add", "明达", "王强", "--mobile", "13900001111").exit_code == 0  # another 王强
+    assert cli("contact", "add", "明达", "王强", "--mobile", "13812345678", "--force").exit_code == 0
+    assert cli("contact", "add", "明达", "李梅", "--mobile", "13812345678").exit_code == 0  # a shared number
+    names = [c["name"] for c in json.loads(cli("contact", "list", "明达", "--json").stdout)]
+    assert sorted(names) == ["李梅", "王强", "王强", "王强"]
+
+
 def test_contact_add_list_edit_delete(cli) -> None:
     _add(cli, "明达")
     cli("contact", "add", "明达", "王强", "--mobile", "13812345678", "--birthday", "1985-06-15")

@@ -36,9 +36,11 @@ def add_cmd(
     birthday: Annotated[str | None, typer.Option(help="Date, e.g. 1985-06-15")] = None,
     notes: Annotated[str | None, typer.Option()] = None,
     primary: Annotated[bool, typer.Option("--primary", help="Make this the primary contact")] = False,
+    force: Annotated[bool, typer.Option(help="Add even if the customer has a contact of that name and mobile")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--ids", help="Print only the new id")] = False,
 ) -> None:
-    """Add a contact to a customer (the first one becomes primary).
+    """Add a contact to a customer (the first one becomes primary). A contact the customer already has (same name
+    and mobile, phone or e-mail) is refused with exit 4 unless --force.
 
     Example: crm contact add 明达 王强 --title 采购经理 --mobile 13812345678 --birthday 1985-06-15
     """
@@ -50,7 +52,7 @@ def add_cmd(
                      wechat=wechat, birthday=birthday, notes=notes)
         if primary:
             data["is_primary"] = True
-        contact = contacts.add_contact(session, user=user, clock=clock, customer=target, data=data)
+        contact = contacts.add_contact(session, user=user, clock=clock, customer=target, data=data, force=force)
     if quiet:
         _out.print_ids([contact.id])
     else:
