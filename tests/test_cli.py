@@ -65,6 +65,22 @@ def test_follow_add_with_relative_date_sets_the_customer_next_date(cli) -> None:
     assert shown["followups"][0]["method"] == "wechat"
 
 
+def test_follow_next_plans_moves_and_clears_the_next_date_without_logging_a_contact(cli) -> None:
+    _add(cli, "明达")
+    logged = cli("follow", "add", "明达", "电话没人接")
+    assert "no next follow-up planned: plan one with `crm follow next 1 +7d`" in " ".join(logged.stderr.split())
+    assert cli("follow", "next", "明达", "下周五").exit_code == 0  # today is Monday 2026-11-23
+    shown = json.loads(cli("customer", "show", "明达", "--json").stdout)
+    assert shown["next_followup_on"] == "2026-12-04" and len(shown["followups"]) == 1  # no contact logged
+    same = cli("follow", "next", "明达", "2026-12-04")
+    assert same.exit_code == 0 and "already 2026-12-04" in same.stderr
+    past = cli("follow", "next", "明达", "2026-01-05")
+    assert past.exit_code == 1 and "in the past" in past.stderr
+    assert cli("follow", "next", "明达", "none").exit_code == 0
+    assert json.loads(cli("customer", "show", "明达", "--json").stdout)["next_followup_on"] is None
+    assert cli("follow", "next", "明达", "someday").exit_code == 1
+
+
 def test_list_outputs_csv_and_ids(cli) -> None:
     _add(cli, "明达")
     _add(cli, "华信")

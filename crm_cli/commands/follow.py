@@ -40,6 +40,30 @@ def add_cmd(
     else:
         nxt = f", next on {record.next_on.isoformat()}" if record.next_on else ""
         _out.ok(f"Logged follow-up #{record.id} for #{target.id} {target.name}{nxt}")
+        if record.next_on is None:
+            _out.info(f"  no next follow-up planned: plan one with `crm follow next {target.id} +7d`")
+
+
+@app.command("next")
+def next_cmd(
+    customer: Annotated[str, typer.Argument(help="Customer id, code or name")],
+    when: Annotated[str, typer.Argument(help="The next follow-up date (+3d, friday, 下周五, 2026-12-05…) or none")],
+) -> None:
+    """Plan (or move, or clear with 'none') the customer's next follow-up without logging a contact.
+
+    Example: crm follow next 明达 下周五
+    """
+    from crm_cli import customers, followups
+
+    with write_session() as (session, user, clock):
+        target = customers.resolve_customer(session, customer, user=user)
+        next_on = None if when.strip().lower() in ("none", "clear", "无", "-") else clock.parse_date(when)
+        changed = followups.set_next_followup(session, user=user, clock=clock, customer=target, next_on=next_on)
+    what = next_on.isoformat() if next_on else "none"
+    if changed:
+        _out.ok(f"Next follow-up of #{target.id} {target.name}: {what}")
+    else:
+        _out.info(f"#{target.id} {target.name}: next follow-up already {what}")
 
 
 @app.command("list")
