@@ -81,6 +81,16 @@ def test_follow_next_plans_moves_and_clears_the_next_date_without_logging_a_cont
     assert cli("follow", "next", "明达", "someday").exit_code == 1
 
 
+def test_history_shows_instants_in_local_time_to_the_minute(cli) -> None:
+    _add(cli, "明达")
+    assert cli("follow", "add", "明达", "上门拜访", "--at", "2026-11-20 15:00", "--next", "+7d").exit_code == 0
+    text = " ".join(cli("customer", "history", "明达").stdout.split())
+    assert "at: None → '2026-11-20 15:00'" in text  # Shanghai time, as typed (stored in UTC with microseconds)
+    history = json.loads(cli("customer", "history", "明达", "--json").stdout)
+    [made] = [h for h in history if h["entity"] == "followup"]
+    assert made["changes"]["at"][1].startswith("2026-11-20T07:00:00")  # --json keeps the stored value
+
+
 def test_list_outputs_csv_and_ids(cli) -> None:
     _add(cli, "明达")
     _add(cli, "华信")
