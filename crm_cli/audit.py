@@ -76,3 +76,14 @@ def history(session: Session, customer_id: int) -> list[AuditEntry]:
 
     stmt = select(AuditEntry).where(AuditEntry.customer_id == customer_id).order_by(AuditEntry.at, AuditEntry.id)
     return list(session.exec(stmt))
+
+
+def shown_value(value: Any, tz: Any) -> Any:
+    """A changed value as the history shows it: an instant (stored as ISO text in UTC, to the microsecond) as local
+    time to the minute, ``2026-11-20 15:00``; anything else unchanged."""
+    if isinstance(value, str) and len(value) >= 25 and value[10:11] == "T" and value[4:5] == "-":
+        try:
+            return datetime.fromisoformat(value).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return value
+    return value

@@ -375,3 +375,21 @@ async def test_text_typed_while_a_page_query_runs_is_searched_once_with_the_late
         assert searched == ["广", "华信"]
         assert app.screen.page.query.search == "华信"
         assert [r.name for r in app.screen.page.rows] == ["广州华信贸易有限公司"]
+
+
+async def test_the_history_tab_shows_instants_in_local_time(db_path: Path, shop: dict[str, Any]) -> None:
+    from textual.widgets import Static
+
+    app = make_app(db_path, "wang.fang")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press(*"明达")
+        await settle(pilot)
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CustomerScreen"
+        history = str(app.screen.query_one("#history-text", Static).content)
+    # the follow-up of the fixture, logged at FIXED_NOW (02:00 UTC): 10:00 in Shanghai, not an ISO string in UTC
+    assert "at: None → 2026-11-23 10:00" in history and "+00:00" not in history

@@ -373,7 +373,7 @@ def history_cmd(
         merged.append((e.at, 1, {
             "at": e.at, "user": names.get(e.user_id),  # type: ignore[arg-type]
             "entity": e.entity if e.entity == "customer" else f"{e.entity} #{e.entity_id}", "action": e.action,
-            "changes": "; ".join(f"{k}: {_shown(v[0], clock)} → {_shown(v[1], clock)}"
+            "changes": "; ".join(f"{k}: {audit.shown_value(v[0], clock.tz)!r} → {audit.shown_value(v[1], clock.tz)!r}"
                                  for k, v in (e.changes or {}).items()), "note": e.note,
         }, e.model_dump() | {"user": names.get(e.user_id)}))  # type: ignore[arg-type]
     merged.sort(key=lambda item: (item[0], item[1]))
@@ -383,19 +383,6 @@ def history_cmd(
     rows = [item[2] | {"at": item[0].astimezone(clock.tz) if item[0] else None} for item in merged]
     _out.emit_list("table", [("at", "When"), ("user", "Who"), ("entity", "What"), ("action", "Action"),
                              ("changes", "Changes"), ("note", "Note")], rows, title=f"History of {customer.label}")
-
-
-def _shown(value: Any, clock: Any) -> str:
-    """A value of the audit log as the history table shows it: an instant (stored as ISO text in UTC) in the local
-    time zone to the minute, anything else as its repr."""
-    if isinstance(value, str) and len(value) >= 25 and value[10:11] == "T" and value[4] == "-":
-        from datetime import datetime
-
-        try:
-            return repr(datetime.fromisoformat(value).astimezone(clock.tz).strftime("%Y-%m-%d %H:%M"))
-        except ValueError:
-            pass
-    return repr(value)
 
 
 @app.command("transfer")

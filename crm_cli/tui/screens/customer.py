@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
+from crm_cli.audit import shown_value
 from crm_cli.tui.app import DataChanged
 from crm_cli.tui.backend import Detail
 from crm_cli.tui.base import DbWork
@@ -99,7 +100,8 @@ class CustomerScreen(DbWork, Screen[None]):
         self.query_one("#deals-text", Static).update(render_extras(d.extras))
         hist = []
         for h, who in d.history:
-            changes = ", ".join(f"{k}: {v[0]!s} → {v[1]!s}" for k, v in (h.changes or {}).items())
+            changes = ", ".join(f"{k}: {shown_value(v[0], d.tz)!s} → {shown_value(v[1], d.tz)!s}"
+                                for k, v in (h.changes or {}).items())
             hist.append(f"{d.local(h.at)} {escape(who)} {h.entity} {h.action} "
                         f"{escape(changes)}{' — ' + escape(h.note) if h.note else ''}")
         self.query_one("#history-text", Static).update("\n".join(hist) or "No history.")
