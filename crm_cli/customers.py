@@ -372,13 +372,16 @@ def resolve_customer(session: Session, ref: str | int, *, user: User, include_de
     live = [] if include_deleted else [col(Customer.deleted_at).is_(None)]
     vis = visible_clause(user, indexed=False)  # rows found by id, code or name: the owner checked per row
     customer: Customer | None = None
-    if text.lstrip("#").isdigit():
+    numeric = text.lstrip("#").isdigit()
+    deleted: Customer | None = None  # the id of a deleted customer (said so if nothing else matches)
+    if numeric:
         customer = session.get(Customer, int(text.lstrip("#")))
-        if customer is not None and ((customer.deleted_at is not None and not include_deleted)
-                                     or not can_see(user, customer, session)):
+        if customer is not None and not can_see(user, customer, session):
             customer = None
+        elif customer is not None and customer.deleted_at is not None and not include_deleted:
+            deleted, customer = customer, None
         if customer is None and text.startswith("#"):
-            raise NotFound(f"no customer #{text.lstrip('#')}")
+            raise NotFound(_gone(deleted) if deleted else f"no customer #{text.lstrip('#')}")
     if customer is None:
         customer = session.exec(select(Customer).where(Customer.code == text, vis, *live)).first()
     if customer is None:
@@ -388,6 +391,9 @@ def resolve_customer(session: Session, ref: str | int, *, user: User, include_de
             customer = exact[0]
         elif len(exact) > 1:
             _ambiguous(text, exact)
+        elif numeric:  # an id: "6" is not part of every name with a 6 in it
+            raise NotFound(_gone(deleted) if deleted else f"no customer #{text.lstrip('#')} (nor code or name {text!r}); "
+                           f"names containing it: `crm customer list --search {text.lstrip('#')}`")
         else:
             escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             partial = session.exec(
@@ -403,6 +409,11 @@ def resolve_customer(session: Session, ref: str | int, *, user: User, include_de
     if customer is None:
         raise NotFound(f"no customer matches {text!r}: try `crm customer list --search {text}`")
     return customer
+
+
+def _gone(customer: Customer) -> str:
+    return (f"customer #{customer.id} {customer.name} is deleted: see it with `crm customer history {customer.id}`, "
+            f"bring it back with `crm customer restore {customer.id}`")
 
 
 def _ambiguous(ref: str, candidates: list[Customer]) -> None:

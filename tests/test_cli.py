@@ -91,6 +91,20 @@ def test_history_shows_instants_in_local_time_to_the_minute(cli) -> None:
     assert made["changes"]["at"][1].startswith("2026-11-20T07:00:00")  # --json keeps the stored value
 
 
+def test_a_deleted_customers_id_says_it_is_deleted_and_an_id_never_matches_part_of_a_name(cli) -> None:
+    _add(cli, "明达")
+    _add(cli, "Northwind 16 Trading")
+    _add(cli, "Acme 2018 Ltd.")
+    assert cli("customer", "delete", "1").exit_code == 0
+    gone = cli("customer", "show", "1")
+    assert gone.exit_code == 3 and "is deleted" in gone.stderr and "crm customer restore 1" in gone.stderr
+    missing = cli("customer", "show", "99")
+    assert missing.exit_code == 3 and "no customer #99" in missing.stderr
+    assert cli("customer", "show", "#2").exit_code == 0
+    assert cli("customer", "show", "2018").exit_code == 3  # no id 2018: not "Acme 2018 Ltd." by a piece of it
+    assert json.loads(cli("customer", "show", "Acme 2018", "--json").stdout)["id"] == 3  # a name still works
+
+
 def test_list_outputs_csv_and_ids(cli) -> None:
     _add(cli, "明达")
     _add(cli, "华信")
