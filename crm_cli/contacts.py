@@ -17,7 +17,7 @@ CONTACT_FIELDS = ("name", "title", "department", "mobile", "phone", "email", "we
 
 
 def _validate(data: dict[str, Any], today: date | None = None) -> dict[str, Any]:
-    from crm_cli.customers import clean_text, validate_email
+    from crm_cli.customers import clean_text, validate_email, validate_phone
 
     out: dict[str, Any] = {}
     for key, value in data.items():
@@ -32,6 +32,8 @@ def _validate(data: dict[str, Any], today: date | None = None) -> dict[str, Any]
             out[key] = name
         elif key == "email":
             out[key] = validate_email(value)
+        elif key in ("mobile", "phone"):
+            out[key] = validate_phone(value, key)
         elif key == "birthday":
             out[key] = _birthday(value, today)
         else:

@@ -74,9 +74,20 @@ def validate_fields(data: dict[str, Any]) -> dict[str, Any]:
             out[key] = validate_credit_code(value)
         elif key == "email":
             out[key] = validate_email(value)
+        elif key == "phone":
+            out[key] = validate_phone(value, "phone")
         else:
             out[key] = clean_text(value)
     return out
+
+
+def validate_phone(value: Any, field: str = "phone") -> str | None:
+    """A phone or mobile as typed (extensions, several numbers and notes such as 转 808 are kept), refused only when
+    it holds no digit at all ('abc', '见备注'): that is not a number anyone can call."""
+    text = clean_text(value)
+    if text is not None and not any(ch.isdigit() for ch in text):
+        raise InvalidInput(f"{field} {text!r} has no digits: give a number such as 0755-86001234 or 13812345678")
+    return text
 
 
 def parse_stars(value: Any) -> int:

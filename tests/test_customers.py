@@ -212,3 +212,16 @@ def test_stars_options_and_the_search_box_read_stars_like_a_sheet(cli, db) -> No
     assert (query.min_stars, query.level, query.search) == (3, ["intent"], "明达")
     with pytest.raises(InvalidInput, match="0 to 5"):
         querytext.parse("stars:many")
+
+
+def test_a_phone_or_mobile_without_a_digit_is_refused_and_nothing_is_written(cli, db) -> None:
+    import json
+
+    bad = cli("customer", "add", "甲公司", "--phone", "见备注")
+    assert bad.exit_code == 1 and "phone '见备注' has no digits" in bad.stderr
+    bad = cli("customer", "add", "乙公司", "--contact", "钱七", "--mobile", "abc")
+    assert bad.exit_code == 1 and "mobile 'abc' has no digits" in bad.stderr
+    assert json.loads(cli("customer", "list", "--json").stdout) == []  # the customer went with its contact
+    assert cli("customer", "add", "丙公司", "--phone", "0755-8600 1234 转 808").exit_code == 0  # kept as typed
+    assert json.loads(cli("customer", "show", "丙公司", "--json").stdout)["phone"] == "0755-8600 1234 转 808"
+    assert cli("customer", "edit", "丙公司", "--phone", "none yet").exit_code == 1
