@@ -139,6 +139,22 @@ def test_serial_datetime_and_text_dates_all_become_dates(tmp_path: Path, db: Any
     assert {c.next_followup_on for c in customers(db)} == {date(2026, 12, 5)}
 
 
+def test_english_month_names_and_12_hour_times_are_read(tmp_path: Path, db: Any, clock: Any, boss: Any) -> None:
+    from tests.conftest import TZ
+
+    dates = ["Dec 5, 2026", "5-Dec-2026", "05 Dec 26", "December 5th 2026", "2026-Dec-05"]
+    times = ["2026/11/20 下午2:30", "11/20/2026 2:30 PM", "2026-11-20 晚上2:30", "2026-11-20T14:30", "Nov 20, 2026 2:30 pm"]
+    rows = [["客户名称", "下次跟进日期", "跟进时间", "跟进内容"]] + [
+        [f"公司{i}", d, t, "拜访"] for i, (d, t) in enumerate(zip(dates, times, strict=True))]
+    rows.append(["坏日期公司", "31-Feb-2026", "2026-11-20 下午13:00", "拜访"])
+    result = run(db, clock, xlsx(tmp_path / "en.xlsx", rows))
+    assert [(e.row, e.column) for e in result.errors] == [(7, "下次跟进日期"), (7, "跟进时间")]
+    assert {c.next_followup_on for c in customers(db)} == {date(2026, 12, 5)}
+    with db.read() as session:
+        ats = {f.at.astimezone(TZ).strftime("%Y-%m-%d %H:%M") for f in session.exec(select(FollowUp))}
+    assert ats == {"2026-11-20 14:30"}
+
+
 def test_impossible_dates_and_bad_values_are_row_errors_naming_column_and_value(tmp_path: Path, db: Any, clock: Any,
                                                                                  boss: Any) -> None:
     rows = [["客户名称", "客户类别", "星级", "邮箱", "下次跟进日期"],

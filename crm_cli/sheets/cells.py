@@ -21,7 +21,14 @@ EXACT_DIGITS = 15  # Excel keeps 15 significant digits of a number
 
 _SCI = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 _MDY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-_DT = re.compile(r"^(.+?)[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$")
+# A date and a time of day: 2026-12-05 14:30, 2026-12-05T14:30:00.5, 2026/12/05 下午2:30, 12/05/2026 2:30 PM
+_DT = re.compile(r"^(?P<day>.+?)[ T]\s*(?P<pre>上午|下午|中午|晚上)?\s*(?P<h>\d{1,2}):(?P<m>\d{2})"
+                 r"(?::(?P<s>\d{2})(?:\.\d+)?)?\s*(?P<post>[AaPp]\.?[Mm]\.?)?$")
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                                       "dec"), start=1)}
+_DMY_NAME = re.compile(r"^(\d{1,2})[\s\-/.]*([A-Za-z]{3,9})\.?[\s\-/.,]*(\d{4}|\d{2})$")  # 5-Dec-2026, 05 Dec 26
+_MDY_NAME = re.compile(r"^([A-Za-z]{3,9})\.?[\s\-/.]*(\d{1,2})(?:st|nd|rd|th)?[\s,\-/.]*(\d{4})$")  # Dec 5, 2026
+_YMD_NAME = re.compile(r"^(\d{4})[\s\-/.]*([A-Za-z]{3,9})\.?[\s\-/.]*(\d{1,2})$")  # 2026-Dec-05
 DATE_FORMATS = "2026-12-05, 2026/12/05, 2026年12月5日 or 12/20/2026"
 _TRUE = {"1", "true", "yes", "y", "是", "√", "✓", "✔", "x", "对", "t"}
 _CN_DIGITS = "零一二三四五"  # 三星 / 五 in a stars column
@@ -95,10 +102,40 @@ def serial_to_date(number: float) -> date:
     return EXCEL_EPOCH + timedelta(days=int(number))
 
 
+def _month_named(raw: str) -> tuple[int, int, int] | None:
+    """(year, month, day) of a date written with an English month name (5-Dec-2026, Dec 5, 2026, 2026-Dec-05,
+    December 5th 2026), or None. A two-digit year is 20YY."""
+    if not raw[:1].isascii() or not any(ch.isalpha() for ch in raw):
+        return None
+    for pattern, order in ((_DMY_NAME, "dmy"), (_MDY_NAME, "mdy"), (_YMD_NAME, "ymd")):
+        if m := pattern.match(raw):
+            parts = dict(zip(order, m.groups(), strict=True))
+            month = _MONTHS.get(parts["m"][:3].lower())
+            if month is None or (len(parts["m"]) > 3 and not _month_word(parts["m"])):
+                return None
+            year = int(parts["y"])
+            return (2000 + year if year < 100 else year), month, int(parts["d"])
+    return None
+
+
+def _month_word(word: str) -> bool:
+    full = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+            "november", "december")
+    w = word.lower()
+    return w in full or w == "sept"
+
+
 def _text_date(raw: str, today: date) -> date:
     from crm_cli.dates import parse_date
     from crm_cli.errors import InvalidInput
 
+    named = _month_named(raw)
+    if named is not None:
+        year, month, day = named
+        try:
+            return date(year, month, day)
+        except ValueError as exc:
+            raise CellError(f"{raw!r} is not a real date ({exc})") from exc
     if m := _MDY.match(raw):
         a, b, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
         month, day = (b, a) if a > 12 else (a, b)  # 12/20/2026 (US) unless the first part cannot be a month
@@ -130,7 +167,7 @@ def to_date(value: Any, *, today: date) -> date | None:
         return _text_date(str(int(value)), today)
     raw = text(value) or ""
     if m := _DT.match(raw):
-        raw = m.group(1)
+        raw = m.group("day")
     if re.fullmatch(r"\d+(\.\d+)?", raw) and len(raw) != 8:
         return serial_to_date(float(raw))
     return _text_date(raw, today)
@@ -152,9 +189,16 @@ def to_datetime(value: Any, *, today: date, tz: tzinfo) -> datetime | None:
         raw = text(value) or ""
         m = _DT.match(raw)
         if m:
-            day = to_date(m.group(1), today=today)
+            day = to_date(m.group("day"), today=today)
             assert day is not None
-            hour, minute, second = int(m.group(2)), int(m.group(3)), int(m.group(4) or 0)
+            hour, minute, second = int(m.group("h")), int(m.group("m")), int(m.group("s") or 0)
+            mark = (m.group("pre") or m.group("post") or "").lower()[:2]
+            if mark and not 1 <= hour <= 12:
+                raise CellError(f"{raw!r} has an impossible time of day (a 12-hour clock runs from 1 to 12)")
+            if mark and mark[:1] in ("p", "下", "晚") and hour < 12:
+                hour += 12
+            elif mark and mark[:1] in ("a", "上") and hour == 12:
+                hour = 0
             if hour > 23 or minute > 59 or second > 59:
                 raise CellError(f"{raw!r} has an impossible time of day")
             local = datetime.combine(day, time(hour, minute, second))
