@@ -184,6 +184,40 @@ async def test_edit_saves_changed_fields_and_the_next_date(db_path: Path, db: An
         assert (acme.region, acme.next_followup_on.isoformat()) == ("上海", "2026-11-27")
 
 
+async def test_an_edit_is_not_blocked_by_an_old_value_todays_rules_refuse(db_path: Path, db: Any,
+                                                                           shop: dict[str, Any]) -> None:
+    import sqlite3
+
+    from crm_cli.db.models import Customer
+    from crm_cli.tui.screens.forms import CustomerForm
+
+    con = sqlite3.connect(db_path)  # a phone as an old import wrote it; typed in today, it is refused
+    con.execute("UPDATE customers SET phone = '见备注' WHERE id = ?", (shop["acme"].id,))
+    con.commit()
+    con.close()
+    app = make_app(db_path, "wang.fang")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(CustomerForm(shop["acme"].id))
+        await settle(pilot)
+        app.screen.query_one("#f-region").focus()
+        await pilot.press(*"上海", "ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, CustomerForm)
+        app.push_screen(CustomerForm(shop["acme"].id))
+        await settle(pilot)
+        phone = app.screen.query_one("#f-phone")
+        phone.focus()
+        phone.value = "暂时没有"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerForm)  # a changed phone is checked
+        assert "has no digits" in str(app.screen.query_one("#form-error").content)
+    with db.read() as session:
+        acme = session.get(Customer, shop["acme"].id)
+        assert (acme.region, acme.phone) == ("上海", "见备注")
+
+
 async def test_a_change_by_another_process_appears_without_a_key(db_path: Path, db: Any, clock: Any,
                                                                  make_customer: Callable[..., Any],
                                                                  shop: dict[str, Any]) -> None:

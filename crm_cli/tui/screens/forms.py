@@ -262,8 +262,11 @@ class CustomerForm(DbWork, ModalScreen[int | None]):
         if self.saving or not self.loaded:
             return
         values = self.values()
+        self.errors = {}
         for key, value in values.items():
-            if key != "level" and (message := self.check(key, value)):
+            if key == "level" or (self.customer_id is not None and value == self.original.get(key, "")):
+                continue  # an edit checks what it changes: a value imported long ago must not block the save
+            if message := self.check(key, value):
                 self.errors[key] = message
         error = self.query_one("#form-error", Static)
         if self.errors:
