@@ -105,6 +105,14 @@ def test_a_deleted_customers_id_says_it_is_deleted_and_an_id_never_matches_part_
     assert json.loads(cli("customer", "show", "Acme 2018", "--json").stdout)["id"] == 3  # a name still works
 
 
+def test_customer_add_with_next_plans_the_first_follow_up_and_a_bad_date_writes_nothing(cli) -> None:
+    assert _add(cli, "明达", "--next", "下周五").exit_code == 0
+    assert json.loads(cli("customer", "show", "明达", "--json").stdout)["next_followup_on"] == "2026-12-04"
+    bad = _add(cli, "华信", "--next", "someday")
+    assert bad.exit_code == 1 and "someday" in bad.stderr
+    assert [c["name"] for c in json.loads(cli("customer", "list", "--json").stdout)] == ["明达"]
+
+
 def test_list_outputs_csv_and_ids(cli) -> None:
     _add(cli, "明达")
     _add(cli, "华信")

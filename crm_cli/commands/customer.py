@@ -104,6 +104,7 @@ def add_cmd(
     owner: Annotated[str | None, typer.Option(help="me (default), a user name, or pool")] = None,
     contact: Annotated[str | None, typer.Option(help="Name of the primary contact")] = None,
     mobile: Annotated[str | None, typer.Option(help="Mobile of the primary contact")] = None,
+    next_on: Annotated[str | None, typer.Option("--next", help="First follow-up date: +3d, friday, 下周五…")] = None,
     field: Annotated[list[str] | None, typer.Option("--field", help="Custom field name=value (repeatable)")] = None,
     force: Annotated[bool, typer.Option(help="Add even if it looks like an existing customer")] = False,
     as_json: JsonOpt = False,
@@ -131,6 +132,11 @@ def add_cmd(
 
             contacts.add_contact(session, user=user, clock=clock, customer=customer,
                                  data=_fields(name=contact, mobile=mobile))
+        if next_on:
+            from crm_cli import followups
+
+            followups.set_next_followup(session, user=user, clock=clock, customer=customer,
+                                        next_on=clock.parse_date(next_on))
         if as_json:
             result = customers.customer_dict(customer, customers.usernames(session, {customer.owner_id}))
     if as_json:
