@@ -247,10 +247,6 @@ def list_mappings(session: Session) -> list[ImportMapping]:
 # ---------------------------------------------------------------------------------------------- conversion
 
 
-def _convert_digits(value: Any) -> Any:
-    return None if cells.is_placeholder(value) else cells.digits(value)
-
-
 def _convert(kind: str, value: Any, clock: Clock) -> Any:
     from crm_cli.customers import validate_credit_code, validate_email
     from crm_cli.vocab import parse_level, parse_method
@@ -313,7 +309,8 @@ def _column_converter(kind: str, clock: Clock) -> Callable[[Any], Any]:
 
         return conv_text
     if kind == "digits":
-        slow_digits = _convert_digits
+        def slow_digits(value: Any) -> Any:
+            return _convert(kind, value, clock)  # placeholders (无, N/A…), then cells.digits
         placeholders = cells.PLACEHOLDERS
 
         def conv_digits(value: Any) -> Any:
